@@ -1,0 +1,51 @@
+"""neurotriage: safe, explainable foot-massage triage for peripheral neuropathy.
+
+>>> from neurotriage import evaluate
+>>> evaluate({"open_wounds": True}).verdict
+'see_doctor'
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from neurotriage._errors import BackendError, NeurotriageError, RuleError, RuleProblem
+from neurotriage._evaluate import evaluate
+from neurotriage._loader import default_rules, load_rules
+from neurotriage.decision import (
+    AllowedTechnique,
+    BlockedTechnique,
+    Decision,
+    DecisionWarning,
+    Reason,
+    Referral,
+    ReferralReason,
+    TherapySuggestion,
+)
+from neurotriage.profile import Profile
+from neurotriage.ruleset import Rule, RuleSet
+
+try:
+    __version__ = version("neurotriage")
+except PackageNotFoundError:  # pragma: no cover - running from a bare source tree
+    __version__ = "0+unknown"
+
+__all__ = [
+    "AllowedTechnique",
+    "BackendError",
+    "BlockedTechnique",
+    "Decision",
+    "DecisionWarning",
+    "NeurotriageError",
+    "Profile",
+    "Reason",
+    "Referral",
+    "ReferralReason",
+    "Rule",
+    "RuleError",
+    "RuleProblem",
+    "RuleSet",
+    "TherapySuggestion",
+    "__version__",
+    "default_rules",
+    "evaluate",
+    "load_rules",
+]

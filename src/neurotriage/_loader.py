@@ -1,0 +1,399 @@
+"""Load rule files: schema validation, condition checks, cross-file checks.
+
+Every problem in a load is collected (with file, rule id, line and column) and
+raised together as one :class:`RuleError`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import hashlib
+import os
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic_core import ErrorDetails
+
+from neurotriage._errors import RuleError, RuleProblem
+from neurotriage._yaml import LocatedDict, Mark, YamlProblem, load_located, locate
+from neurotriage.decision import Pressure, ReferralLevel, Severity, Verdict
+from neurotriage.language import ConditionError, parse_condition
+from neurotriage.profile import field_specs
+from neurotriage.ruleset import Rule, RuleSet, Source, Technique, Therapy, WarningSpec
+
+__all__ = ["default_rules", "load_rules"]
+
+Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]*$", max_length=80)]
+Text = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class _SourceSpec(_Spec):
+    document: Text
+    section: Text
+
+
+class _WarnSpec(_Spec):
+    code: Id
+    severity: Severity
+    message: Text
+
+
+class _RuleSpec(_Spec):
+    id: Id
+    description: Text
+    when: Text
+    block: Literal["all"] | list[Id] | None = None
+    refer: ReferralLevel | None = None
+    warn: _WarnSpec | None = None
+    ask: list[Id] = Field(default_factory=list)
+    verdict: Verdict | None = None
+    source: _SourceSpec | None = None
+
+
+class _TechniqueSpec(_Spec):
+    id: Id
+    name: Text
+    area: Text
+    how_to: Text
+    pressure_ceiling: Pressure
+    source: _SourceSpec | None = None
+
+
+class _TherapySpec(_Spec):
+    id: Id
+    name: Text
+    description: Text
+    note: Text
+    source: _SourceSpec | None = None
+
+
+class _FileSpec(_Spec):
+    version: Text | None = None
+    rules: list[dict[str, Any]] = Field(default_factory=list)
+    techniques: list[dict[str, Any]] = Field(default_factory=list)
+    therapies: list[dict[str, Any]] = Field(default_factory=list)
+
+
+_ITEM_MODELS: dict[str, type[_Spec]] = {
+    "rules": _RuleSpec,
+    "techniques": _TechniqueSpec,
+    "therapies": _TherapySpec,
+}
+
+
+@dataclass
+class _FileResult:
+    path: str
+    lines: list[str]
+    data: Any = None
+    version: str | None = None
+    rules: list[tuple[_RuleSpec, LocatedDict]] = field(default_factory=list)
+    techniques: list[tuple[_TechniqueSpec, LocatedDict]] = field(default_factory=list)
+    therapies: list[tuple[_TherapySpec, LocatedDict]] = field(default_factory=list)
+
+
+class _Collector:
+    """Accumulates problems with their locations."""
+
+    def __init__(self) -> None:
+        self.problems: list[RuleProblem] = []
+
+    def add(
+        self,
+        result: _FileResult,
+        message: str,
+        *,
+        mark: Mark | None = None,
+        rule_id: str | None = None,
+        column: int | None = None,
+    ) -> None:
+        line = mark.line if mark else None
+        col = column if column is not None else (mark.column if mark else None)
+        source_line = None
+        if line is not None and 0 < line <= len(result.lines):
+            source_line = result.lines[line - 1]
+        self.problems.append(RuleProblem(result.path, message, rule_id, line, col, source_line))
+
+
+def _pydantic_message(error: ErrorDetails, model: type[BaseModel]) -> str:
+    loc = [str(part) for part in error["loc"]]
+    where = ".".join(loc) if loc else "item"
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        allowed = list(model.model_fields)
+        hint = difflib.get_close_matches(loc[-1], allowed, n=1)
+        suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
+        return f"unknown key '{where}'{suggestion}; allowed keys: {', '.join(allowed)}"
+    if kind == "missing":
+        return f"missing key '{where}'"
+    if kind == "string_pattern_mismatch":
+        return f"'{where}' must be lower-case letters, digits, '-' or '_', starting with a letter"
+    return f"'{where}': {error['msg']}"
+
+
+def _validate(
+    collector: _Collector,
+    result: _FileResult,
+    model: type[_Spec],
+    data: Any,
+    *,
+    prefix: tuple[str | int, ...],
+    rule_id: str | None = None,
+) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        seen: set[tuple[Any, ...]] = set()
+        for raw_error in err.errors():
+            error = raw_error
+            loc = tuple(error["loc"])
+            if loc[:1] == ("block",):
+                # the union reports one error per member; one plain message is clearer
+                loc = ("block",)
+                error = {**error, "loc": loc, "msg": "must be 'all' or a list of technique ids"}
+            if loc in seen:
+                continue
+            seen.add(loc)
+            mark = locate(result.data, prefix + loc)
+            collector.add(result, _pydantic_message(error, model), mark=mark, rule_id=rule_id)
+        return None
+
+
+def _read_file(collector: _Collector, path: Path, shown: str) -> _FileResult | None:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        collector.add(_FileResult(shown, []), f"cannot read the file: {err}")
+        return None
+    result = _FileResult(shown, text.splitlines())
+    try:
+        result.data = load_located(text)
+    except YamlProblem as err:
+        mark = Mark(err.line, err.column) if err.line is not None and err.column else None
+        collector.add(result, f"YAML syntax error: {err.message}", mark=mark)
+        return None
+    if not isinstance(result.data, LocatedDict):
+        collector.add(
+            result, "a rule file must be a mapping with 'rules:', 'techniques:' or 'therapies:'"
+        )
+        return None
+    spec = _validate(collector, result, _FileSpec, result.data, prefix=())
+    if spec is None:
+        return None
+    result.version = spec.version
+    for key, model in _ITEM_MODELS.items():
+        for index, item in enumerate(result.data.get(key, [])):
+            item_id = item.get("id") if isinstance(item, dict) else None
+            rule_id = item_id if key == "rules" and isinstance(item_id, str) else None
+            parsed = _validate(collector, result, model, item, prefix=(key, index), rule_id=rule_id)
+            if parsed is not None:
+                getattr(result, key).append((parsed, item))
+    return result
+
+
+def _source(spec: _SourceSpec | None) -> Source | None:
+    return Source(spec.document, spec.section) if spec else None
+
+
+def _condition_column(mark: Mark, offset: int) -> int | None:
+    if mark.style in (None, ""):
+        return mark.column + offset
+    if mark.style in ('"', "'"):
+        return mark.column + 1 + offset
+    return None  # block scalars: the line is known, the column is not
+
+
+def _catalogue(
+    collector: _Collector, files: list[_FileResult]
+) -> tuple[dict[str, Technique], dict[str, Therapy]]:
+    techniques: dict[str, Technique] = {}
+    therapies: dict[str, Therapy] = {}
+    for result in files:
+        for tech, raw in result.techniques:
+            if tech.id in techniques:
+                collector.add(result, f"duplicate technique id '{tech.id}'", mark=raw.mark)
+            techniques[tech.id] = Technique(
+                tech.id,
+                tech.name,
+                tech.area,
+                tech.how_to,
+                tech.pressure_ceiling,
+                _source(tech.source),
+            )
+        for therapy, raw in result.therapies:
+            if therapy.id in therapies:
+                collector.add(result, f"duplicate therapy id '{therapy.id}'", mark=raw.mark)
+            therapies[therapy.id] = Therapy(
+                therapy.id, therapy.name, therapy.description, therapy.note, _source(therapy.source)
+            )
+    if files and not techniques and not collector.problems:
+        collector.add(files[0], "the rule set has no technique catalogue ('techniques:')")
+    return techniques, therapies
+
+
+def _build(collector: _Collector, files: list[_FileResult]) -> RuleSet | None:
+    specs = field_specs()
+    techniques, therapies = _catalogue(collector, files)
+
+    rules: list[Rule] = []
+    first_seen: dict[str, tuple[str, int]] = {}
+    warn_codes: dict[str, tuple[WarningSpec, str]] = {}
+    for result in files:
+        for spec, raw in result.rules:
+            rule = _build_rule(collector, result, spec, raw, techniques=techniques, specs=specs)
+            if spec.id in first_seen:
+                where = "{}:{}".format(*first_seen[spec.id])
+                collector.add(
+                    result,
+                    f"duplicate rule id (first defined at {where})",
+                    mark=raw.mark,
+                    rule_id=spec.id,
+                )
+                continue
+            first_seen[spec.id] = (result.path, raw.mark.line)
+            if rule is None:
+                continue
+            if rule.warn is not None:
+                known = warn_codes.setdefault(rule.warn.code, (rule.warn, rule.id))
+                if known[0] != rule.warn:
+                    collector.add(
+                        result,
+                        f"warning code '{rule.warn.code}' is also used by rule '{known[1]}' "
+                        "with another severity or message; one code, one warning",
+                        mark=raw.value_marks.get("warn"),
+                        rule_id=rule.id,
+                    )
+            rules.append(rule)
+
+    versions = sorted({r.version for r in files if r.version is not None})
+    if len(versions) > 1:
+        collector.add(files[0], f"rule files declare different versions: {', '.join(versions)}")
+    if collector.problems:
+        return None
+    digest = hashlib.sha256()
+    for result in sorted(files, key=lambda r: os.path.basename(r.path)):
+        digest.update(os.path.basename(result.path).encode() + b"\0")
+        digest.update("\n".join(result.lines).encode() + b"\0")
+    version = f"{versions[0] if versions else '0'}+{digest.hexdigest()[:12]}"
+    return RuleSet(tuple(techniques.values()), tuple(therapies.values()), tuple(rules), version)
+
+
+def _build_rule(
+    collector: _Collector,
+    result: _FileResult,
+    spec: _RuleSpec,
+    raw: LocatedDict,
+    *,
+    techniques: dict[str, Technique],
+    specs: Any,
+) -> Rule | None:
+    before = len(collector.problems)
+    when_mark = raw.value_marks["when"]
+    condition = None
+    try:
+        condition = parse_condition(spec.when, specs)
+    except ConditionError as err:
+        for problem in err.problems:
+            column = _condition_column(when_mark, problem.column)
+            collector.add(
+                result,
+                f"in 'when': {problem.message}",
+                mark=when_mark,
+                rule_id=spec.id,
+                column=column,
+            )
+    if spec.block == "all":
+        block = frozenset(techniques)
+    else:
+        block = frozenset(spec.block or ())
+        for index, technique in enumerate(spec.block or ()):
+            if technique not in techniques:
+                hint = difflib.get_close_matches(technique, list(techniques), n=1)
+                suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
+                collector.add(
+                    result,
+                    f"unknown technique '{technique}' in 'block'{suggestion}",
+                    mark=raw["block"].item_marks[index],
+                    rule_id=spec.id,
+                )
+    for index, name in enumerate(spec.ask):
+        if name not in specs:
+            collector.add(
+                result,
+                f"'ask' names '{name}', which is not a Profile field",
+                mark=raw["ask"].item_marks[index],
+                rule_id=spec.id,
+            )
+    if not (spec.block or spec.refer or spec.warn or spec.ask or spec.verdict):
+        collector.add(
+            result,
+            "the rule has no effect; give it block, refer, warn, ask or verdict",
+            mark=raw.mark,
+            rule_id=spec.id,
+        )
+    if condition is None or len(collector.problems) > before:
+        return None
+    warn = WarningSpec(spec.warn.code, spec.warn.severity, spec.warn.message) if spec.warn else None
+    return Rule(
+        id=spec.id,
+        description=spec.description,
+        when=spec.when,
+        condition=condition,
+        block=block,
+        refer=spec.refer,
+        warn=warn,
+        ask=tuple(spec.ask),
+        verdict=spec.verdict,
+        source=_source(spec.source),
+        file=result.path,
+        line=raw.mark.line,
+    )
+
+
+def _rule_files(path: Path) -> list[Path]:
+    if path.is_dir():
+        return sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    return [path]
+
+
+def load_rules(path: str | os.PathLike[str]) -> RuleSet:
+    """Load and validate a rule set from a YAML file or a directory of them.
+
+    Raises :class:`RuleError` listing every problem found, each with its file,
+    rule id, line and column.
+    """
+    root = Path(path)
+    collector = _Collector()
+    if not root.exists():
+        raise RuleError([RuleProblem(str(root), "no such file or directory")])
+    paths = _rule_files(root)
+    if not paths:
+        raise RuleError([RuleProblem(str(root), "the directory holds no .yaml or .yml rule files")])
+    shown = {p: str(p) if p == root else str(root / p.name) for p in paths}
+    files = [r for p in paths if (r := _read_file(collector, p, shown[p])) is not None]
+    ruleset = _build(collector, files)
+    if collector.problems or ruleset is None:
+        raise RuleError(collector.problems)
+    return ruleset
+
+
+def _default_rules_dir() -> Path:
+    packaged = resources.files("neurotriage") / "rules"
+    if packaged.is_dir():
+        return Path(str(packaged))
+    # a source checkout or editable install: the rules sit at the project root
+    return Path(__file__).resolve().parents[2] / "rules"
+
+
+@functools.cache
+def default_rules() -> RuleSet:
+    """The built-in rule set, loaded once per process."""
+    return load_rules(_default_rules_dir())

@@ -1,0 +1,129 @@
+"""YAML loading that remembers where every value came from.
+
+Mappings and sequences load as :class:`LocatedDict` / :class:`LocatedList`,
+which carry the line and column of themselves and of each of their items, so a
+validation error on ``("rules", 3, "when")`` can be traced to a line. Duplicate
+keys are an error (PyYAML would silently keep the last one).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+__all__ = ["LocatedDict", "LocatedList", "Mark", "YamlProblem", "load_located", "locate"]
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A 1-based line and column, and the scalar's quoting style (if a scalar)."""
+
+    line: int
+    column: int
+    style: str | None = None
+
+
+class LocatedDict(dict[str, Any]):
+    """A mapping that knows its own mark and the mark of each key's value."""
+
+    mark: Mark
+    key_marks: dict[str, Mark]
+    value_marks: dict[str, Mark]
+
+
+class LocatedList(list[Any]):
+    """A sequence that knows its own mark and each item's mark."""
+
+    mark: Mark
+    item_marks: list[Mark]
+
+
+@dataclass(frozen=True)
+class YamlProblem(Exception):  # noqa: N818 - an internal signal, converted to RuleProblem
+    """The YAML text itself is malformed."""
+
+    message: str
+    line: int | None
+    column: int | None
+
+
+def _mark(node: Node) -> Mark:
+    style = node.style if isinstance(node, ScalarNode) else None
+    return Mark(node.start_mark.line + 1, node.start_mark.column + 1, style)
+
+
+class _Loader(yaml.SafeLoader):
+    def construct_located(self, node: Node) -> Any:
+        if isinstance(node, MappingNode):
+            self.flatten_mapping(node)
+            result = LocatedDict()
+            result.mark, result.key_marks, result.value_marks = _mark(node), {}, {}
+            for key_node, value_node in node.value:
+                key = self.construct_located(key_node)
+                if not isinstance(key, str):
+                    raise YamlProblem(
+                        f"keys must be text, not {key!r}",
+                        key_node.start_mark.line + 1,
+                        key_node.start_mark.column + 1,
+                    )
+                if key in result:
+                    first = result.key_marks[key]
+                    raise YamlProblem(
+                        f"duplicate key '{key}' (first at line {first.line})",
+                        key_node.start_mark.line + 1,
+                        key_node.start_mark.column + 1,
+                    )
+                result.key_marks[key] = _mark(key_node)
+                result.value_marks[key] = _mark(value_node)
+                result[key] = self.construct_located(value_node)
+            return result
+        if isinstance(node, SequenceNode):
+            items = LocatedList(self.construct_located(child) for child in node.value)
+            items.mark, items.item_marks = _mark(node), [_mark(c) for c in node.value]
+            return items
+        return self.construct_object(node, deep=True)
+
+
+def load_located(text: str) -> Any:
+    """Parse one YAML document into located containers; raise YamlProblem."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        return loader.construct_located(node)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        message = " ".join(part for part in (err.context, err.problem) if part)
+        raise YamlProblem(
+            message or "invalid YAML",
+            mark.line + 1 if mark else None,
+            mark.column + 1 if mark else None,
+        ) from None
+    except yaml.YAMLError as err:
+        raise YamlProblem(f"invalid YAML: {err}", None, None) from None
+    finally:
+        loader.dispose()
+
+
+def locate(data: Any, path: tuple[int | str, ...]) -> Mark | None:
+    """The mark of the deepest element of ``path`` that can be found in ``data``."""
+    best: Mark | None = getattr(data, "mark", None)
+    current = data
+    for step in path:
+        if isinstance(current, LocatedDict) and isinstance(step, str) and step in current:
+            best = current.value_marks[step]
+            current = current[step]
+        elif isinstance(current, LocatedDict) and isinstance(step, str):
+            return best  # a missing key: the enclosing mapping is the place
+        elif (
+            isinstance(current, LocatedList) and isinstance(step, int) and 0 <= step < len(current)
+        ):
+            best = current.item_marks[step]
+            current = current[step]
+        else:
+            return best
+    return best

@@ -1,0 +1,254 @@
+"""The ``neurotriage`` command.
+
+``main(argv, stdout, stderr) -> int`` takes its own streams so tests can run it
+in-process. Exit 0 on success, 2 on bad input or bad rules, with one paragraph
+on stderr and never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import IO, Any, NoReturn
+
+from pydantic import ValidationError
+
+from neurotriage import __version__
+from neurotriage._errors import NeurotriageError
+from neurotriage._evaluate import evaluate
+from neurotriage._loader import default_rules, load_rules
+from neurotriage.decision import Decision
+from neurotriage.engines import BACKENDS
+from neurotriage.profile import Profile
+from neurotriage.ruleset import Rule, RuleSet
+
+__all__ = ["main", "run"]
+
+EXIT_OK = 0
+EXIT_BAD_INPUT = 2
+
+_VERDICT_TEXT = {
+    "proceed": "you may go ahead with the allowed techniques",
+    "needs_answers": "some answers are missing; nothing is allowed until they are given",
+    "needs_clearance": "ask your doctor before starting; nothing is allowed until you are cleared",
+    "see_doctor": "see a doctor; do not massage your feet for now",
+    "stop": "stop the massage now",
+}
+
+
+class _UsageError(Exception):
+    """argparse wanted to exit; carries its exit status."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser that writes to our streams and never calls sys.exit."""
+
+    out: IO[str] = sys.stdout
+    err: IO[str] = sys.stderr
+
+    def _print_message(self, message: str, file: Any = None) -> None:
+        if message:
+            (self.err if file is sys.stderr else self.out).write(message)
+
+    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
+        if message:
+            self.err.write(message)
+        raise _UsageError(status)
+
+
+def _parser(stdout: IO[str], stderr: IO[str]) -> _Parser:
+    _Parser.out, _Parser.err = stdout, stderr
+    parser = _Parser(
+        prog="neurotriage",
+        description="Decide, safely and explainably, what foot massage a person with "
+        "peripheral neuropathy may do.",
+    )
+    parser.add_argument("--version", action="version", version=f"neurotriage {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def with_rules(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("profile", metavar="FILE", help="a JSON profile, or - for standard input")
+        sub.add_argument(
+            "--rules", metavar="DIR", help="a rule file or directory (default: built-in)"
+        )
+        sub.add_argument("--backend", choices=BACKENDS, help="default: durable where it imports")
+
+    evaluate_cmd = commands.add_parser(
+        "evaluate", help="evaluate a profile and summarise the decision"
+    )
+    with_rules(evaluate_cmd)
+    evaluate_cmd.add_argument("--json", action="store_true", help="print the Decision as JSON")
+    explain_cmd = commands.add_parser(
+        "explain", help="show each fired rule: condition, effects, source"
+    )
+    with_rules(explain_cmd)
+    schema_cmd = commands.add_parser("schema", help="print a JSON Schema")
+    schema_cmd.add_argument("model", choices=("profile", "decision"))
+    return parser
+
+
+def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"duplicate key '{key}'")
+        result[key] = value
+    return result
+
+
+def _read_profile(name: str, stdin: IO[str]) -> Profile:
+    shown = "standard input" if name == "-" else name
+    try:
+        if name == "-":
+            text = stdin.read()
+        else:
+            with open(name, encoding="utf-8") as handle:
+                text = handle.read()
+    except (OSError, UnicodeDecodeError) as err:
+        raise _InputError(f"cannot read {shown}: {getattr(err, 'strerror', None) or err}") from err
+    try:
+        data = json.loads(text, object_pairs_hook=_reject_duplicates)
+    except json.JSONDecodeError as err:
+        raise _InputError(
+            f"{shown} is not valid JSON: {err.msg} at line {err.lineno}, column {err.colno}"
+        ) from err
+    except ValueError as err:
+        raise _InputError(f"{shown} is not a valid profile: {err}") from err
+    if not isinstance(data, dict):
+        raise _InputError(
+            f"{shown} must hold a JSON object of profile fields, not {type(data).__name__}"
+        )
+    try:
+        return Profile.model_validate(data)
+    except ValidationError as err:
+        raise _InputError(f"{shown} is not a valid profile: {_describe_validation(err)}") from err
+
+
+def _describe_validation(err: ValidationError) -> str:
+    parts = []
+    for error in err.errors():
+        where = ".".join(str(p) for p in error["loc"]) or "profile"
+        message = "unknown field" if error["type"] == "extra_forbidden" else error["msg"]
+        shown = "" if error["type"] == "missing" else f" (got {json.dumps(error.get('input'))})"
+        parts.append(f"field '{where}': {message}{shown}")
+    return "; ".join(parts)
+
+
+class _InputError(Exception):
+    """A user-facing input problem; its text is the whole message."""
+
+
+def _summary(decision: Decision) -> str:
+    lines = [f"Verdict: {decision.verdict} ({_VERDICT_TEXT[decision.verdict]})"]
+    lines.append(f"Referral: {decision.referral.level}")
+    lines += [f"  - {r.message} [{r.rule_id}]" for r in decision.referral.reasons]
+    if decision.allowed_techniques:
+        lines.append("Allowed techniques:")
+        for item in decision.allowed_techniques:
+            lines.append(
+                f"  - {item.name} ({item.technique}), {item.pressure_ceiling} pressure at most"
+            )
+            lines.append(f"      {item.how_to}")
+    else:
+        lines.append("Allowed techniques: none")
+    if decision.blocked_techniques:
+        lines.append("Blocked techniques:")
+        for blocked in decision.blocked_techniques:
+            lines.append(f"  - {blocked.name} ({blocked.technique})")
+            lines += [f"      {r.message} [{r.rule_id}]" for r in blocked.reasons]
+    if decision.warnings:
+        lines.append("Warnings:")
+        lines += [f"  - {w.severity.upper()}: {w.message} [{w.code}]" for w in decision.warnings]
+    if decision.questions:
+        lines.append("Questions still to answer: " + ", ".join(decision.questions))
+    lines.append("Complementary therapies to discuss with a clinician:")
+    lines += [f"  - {t.name}: {t.note}" for t in decision.complementary_therapies]
+    lines.append(f"Rule set: {decision.ruleset_version}")
+    return "\n".join(lines) + "\n"
+
+
+def _effects(rule: Rule, ruleset: RuleSet) -> str:
+    effects = []
+    if rule.block:
+        everything = rule.block == frozenset(ruleset.technique_ids)
+        effects.append(
+            "block " + ("all techniques" if everything else ", ".join(sorted(rule.block)))
+        )
+    if rule.refer:
+        effects.append(f"refer {rule.refer}")
+    if rule.verdict:
+        effects.append(f"verdict {rule.verdict}")
+    if rule.warn:
+        effects.append(f"warn {rule.warn.severity} '{rule.warn.code}'")
+    if rule.ask:
+        effects.append("ask " + ", ".join(rule.ask))
+    return "; ".join(effects)
+
+
+def _explanation(decision: Decision, ruleset: RuleSet) -> str:
+    lines = [f"Verdict: {decision.verdict} ({_VERDICT_TEXT[decision.verdict]})"]
+    lines.append(f"Referral: {decision.referral.level}")
+    allowed = ", ".join(t.technique for t in decision.allowed_techniques) or "none"
+    lines.append(f"Allowed techniques: {allowed}")
+    if decision.questions:
+        lines.append("Questions still to answer: " + ", ".join(decision.questions))
+    lines.append(f"Fired rules ({len(decision.fired_rules)}):")
+    for rule_id in decision.fired_rules:
+        rule = ruleset.rule(rule_id)
+        lines.append(f"  {rule.id}  ({rule.file}:{rule.line})")
+        lines.append(f"    {rule.description}")
+        lines.append(f"    when:    {' '.join(rule.when.split())}")
+        lines.append(f"    effects: {_effects(rule, ruleset)}")
+        source = f"{rule.source.document}, {rule.source.section}" if rule.source else "(none given)"
+        lines.append(f"    source:  {source}")
+    lines.append(f"Rule set: {decision.ruleset_version}")
+    return "\n".join(lines) + "\n"
+
+
+def _run(args: argparse.Namespace, stdin: IO[str], stdout: IO[str]) -> int:
+    if args.command == "schema":
+        model = Profile if args.model == "profile" else Decision
+        stdout.write(json.dumps(model.model_json_schema(), indent=2) + "\n")
+        return EXIT_OK
+    ruleset = load_rules(args.rules) if args.rules else default_rules()
+    profile = _read_profile(args.profile, stdin)
+    decision = evaluate(profile, rules=ruleset, backend=args.backend)
+    if args.command == "explain":
+        stdout.write(_explanation(decision, ruleset))
+    elif args.json:
+        stdout.write(decision.model_dump_json(indent=2) + "\n")
+    else:
+        stdout.write(_summary(decision))
+    return EXIT_OK
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    stdout: IO[str] | None = None,
+    stderr: IO[str] | None = None,
+    stdin: IO[str] | None = None,
+) -> int:
+    """Run the command line; return the exit status."""
+    out = stdout if stdout is not None else sys.stdout
+    err = stderr if stderr is not None else sys.stderr
+    try:
+        args = _parser(out, err).parse_args(list(sys.argv[1:] if argv is None else argv))
+        return _run(args, stdin if stdin is not None else sys.stdin, out)
+    except _UsageError as usage:
+        return usage.status
+    except _InputError as problem:
+        err.write(f"neurotriage: error: {problem}\n")
+    except NeurotriageError as problem:
+        err.write(f"neurotriage: error: {problem}\n")
+    return EXIT_BAD_INPUT
+
+
+def run() -> NoReturn:
+    """Console-script entry point."""
+    sys.exit(main())

@@ -1,0 +1,129 @@
+"""The output model: a decision and its parts, all JSON round-trippable."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "REFERRAL_LEVELS",
+    "SEVERITIES",
+    "VERDICTS",
+    "AllowedTechnique",
+    "BlockedTechnique",
+    "Decision",
+    "DecisionWarning",
+    "Pressure",
+    "Reason",
+    "Referral",
+    "ReferralLevel",
+    "ReferralReason",
+    "Severity",
+    "TherapySuggestion",
+    "Verdict",
+]
+
+Verdict = Literal["proceed", "needs_answers", "needs_clearance", "see_doctor", "stop"]
+ReferralLevel = Literal["none", "consult_before_starting", "see_doctor", "urgent"]
+Severity = Literal["info", "caution", "danger"]
+Pressure = Literal["light", "moderate", "firm"]
+
+#: Verdicts from least to most serious; the decision takes the most serious.
+VERDICTS: tuple[Verdict, ...] = (
+    "proceed",
+    "needs_answers",
+    "needs_clearance",
+    "see_doctor",
+    "stop",
+)
+#: Referral levels in increasing order.
+REFERRAL_LEVELS: tuple[ReferralLevel, ...] = (
+    "none",
+    "consult_before_starting",
+    "see_doctor",
+    "urgent",
+)
+#: Warning severities in increasing order.
+SEVERITIES: tuple[Severity, ...] = ("info", "caution", "danger")
+
+
+class _Part(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Reason(_Part):
+    """Why something was decided: the rule and its message."""
+
+    rule_id: str
+    message: str
+
+
+class AllowedTechnique(_Part):
+    """A technique the person may do, with how to do it and how hard to press."""
+
+    technique: str
+    name: str
+    area: str
+    pressure_ceiling: Pressure
+    how_to: str
+
+
+class BlockedTechnique(_Part):
+    """A technique the person must not do now, with every reason."""
+
+    technique: str
+    name: str
+    reasons: list[Reason] = Field(min_length=1)
+
+
+class ReferralReason(_Part):
+    """One rule's referral: its level and message."""
+
+    rule_id: str
+    level: ReferralLevel
+    message: str
+
+
+class Referral(_Part):
+    """Who to see: the highest level any rule asked for, and every reason."""
+
+    level: ReferralLevel
+    reasons: list[ReferralReason]
+
+
+class DecisionWarning(_Part):
+    """A warning to show the person."""
+
+    code: str
+    severity: Severity
+    message: str
+    rule_id: str
+
+
+class TherapySuggestion(_Part):
+    """A complementary therapy to consider, with a note."""
+
+    therapy: str
+    name: str
+    description: str
+    note: str
+
+
+class Decision(_Part):
+    """What the rule set decided for one profile, with every reason.
+
+    ``verdict`` is one of ``proceed``, ``needs_answers``, ``needs_clearance``,
+    ``see_doctor`` and ``stop``. ``questions`` names the Profile fields still
+    unknown whose answer could change the decision.
+    """
+
+    verdict: Verdict
+    allowed_techniques: list[AllowedTechnique]
+    blocked_techniques: list[BlockedTechnique]
+    referral: Referral
+    warnings: list[DecisionWarning]
+    questions: list[str]
+    complementary_therapies: list[TherapySuggestion]
+    fired_rules: list[str]
+    ruleset_version: str

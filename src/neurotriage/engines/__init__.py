@@ -1,0 +1,90 @@
+"""Backends: each compiles a RuleSet once and reports which rules fire.
+
+A backend only decides *which rules fire*; turning fired rules into a Decision
+is :mod:`neurotriage.combine`'s job, shared by all backends.
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+from typing import TYPE_CHECKING, Literal, Protocol
+
+from neurotriage._errors import BackendError
+
+if TYPE_CHECKING:
+    from neurotriage.profile import Profile
+    from neurotriage.ruleset import RuleSet
+
+__all__ = [
+    "BACKENDS",
+    "BackendName",
+    "Engine",
+    "compile_engine",
+    "durable_available",
+    "resolve_backend",
+]
+
+BackendName = Literal["durable", "reference"]
+BACKENDS: tuple[BackendName, ...] = ("durable", "reference")
+
+
+class Engine(Protocol):
+    """A compiled rule set that reports the ids of the rules a profile fires."""
+
+    @property
+    def name(self) -> str:
+        """The backend's name."""
+
+    def fired(self, profile: Profile) -> frozenset[str]:
+        """The ids of every rule whose condition holds for ``profile``."""
+
+
+@functools.cache
+def durable_available() -> str | None:
+    """``None`` if durable-rules imports here, else the reason it does not."""
+    try:
+        import durable.engine  # noqa: F401, PLC0415 - probing the optional C extension
+    except Exception as err:  # noqa: BLE001 - any failure to import means "not available"
+        return f"{type(err).__name__}: {err}"
+    return None
+
+
+@functools.cache
+def _warn_fallback(reason: str) -> None:
+    warnings.warn(
+        f"neurotriage: durable-rules is not available ({reason}); using the reference backend",
+        RuntimeWarning,
+        stacklevel=4,
+    )
+
+
+def resolve_backend(backend: str | None) -> BackendName:
+    """Check a backend name; ``None`` picks durable where it imports."""
+    if backend is None:
+        reason = durable_available()
+        if reason is None:
+            return "durable"
+        _warn_fallback(reason)
+        return "reference"
+    if backend == "reference":
+        return "reference"
+    if backend == "durable":
+        reason = durable_available()
+        if reason is not None:
+            raise BackendError(f"the durable backend is not available here: {reason}")
+        return "durable"
+    raise ValueError(f"unknown backend {backend!r}; choose 'durable' or 'reference'")
+
+
+def compile_engine(ruleset: RuleSet, backend: str) -> Engine:
+    """Compile ``ruleset`` for ``backend`` (use RuleSet.engine to reuse it)."""
+    if backend == "durable":
+        from neurotriage.engines.durable import DurableEngine  # noqa: PLC0415 - optional
+
+        return DurableEngine(ruleset)
+    if backend == "reference":
+        from neurotriage.engines.reference import ReferenceEngine  # noqa: PLC0415
+
+        return ReferenceEngine(ruleset)
+    raise ValueError(f"unknown backend {backend!r}; choose 'durable' or 'reference'")

@@ -1,0 +1,40 @@
+"""The condition language: text -> typed AST (checked against Profile)."""
+
+from neurotriage.language._nodes import (
+    Always,
+    And,
+    Compare,
+    Condition,
+    Contains,
+    Empty,
+    InSet,
+    Known,
+    Not,
+    Or,
+    fields_read,
+    walk,
+)
+from neurotriage.language._parser import ConditionError, ParseProblem, parse_condition
+from neurotriage.language._render import render
+from neurotriage.language._semantics import evaluate_condition, negate
+
+__all__ = [
+    "Always",
+    "And",
+    "Compare",
+    "Condition",
+    "ConditionError",
+    "Contains",
+    "Empty",
+    "InSet",
+    "Known",
+    "Not",
+    "Or",
+    "ParseProblem",
+    "evaluate_condition",
+    "fields_read",
+    "negate",
+    "parse_condition",
+    "render",
+    "walk",
+]

@@ -1,0 +1,263 @@
+"""Parse condition text into the typed AST, checking it against Profile's fields.
+
+Python's own ``ast`` module is the tokenizer and precedence parser; only a small
+whitelist of its nodes is accepted and each is translated into our own nodes.
+Nothing is ever evaluated: a call, an attribute, a subscript or any other
+Python construct is rejected with its column.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from neurotriage.language._nodes import (
+    Always,
+    And,
+    Compare,
+    CompareOp,
+    Condition,
+    Contains,
+    Empty,
+    InSet,
+    Known,
+    Literal_,
+    Not,
+    Or,
+)
+from neurotriage.profile import FieldSpec
+
+__all__ = ["ConditionError", "ParseProblem", "parse_condition"]
+
+_OPS: dict[type[ast.cmpop], CompareOp] = {
+    ast.Eq: "==",
+    ast.NotEq: "!=",
+    ast.Lt: "<",
+    ast.LtE: "<=",
+    ast.Gt: ">",
+    ast.GtE: ">=",
+}
+_ORDERING = frozenset({"<", "<=", ">", ">="})
+_BOOL_WORDS = {"true": True, "false": False}
+
+
+@dataclass(frozen=True)
+class ParseProblem:
+    """One problem in a condition; ``column`` is a 0-based offset into the text."""
+
+    message: str
+    column: int
+
+
+class ConditionError(ValueError):
+    """A condition could not be parsed or type-checked; lists every problem."""
+
+    def __init__(self, problems: list[ParseProblem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"col {p.column}: {p.message}" for p in problems))
+
+
+class _Translator:
+    def __init__(self, fields: Mapping[str, FieldSpec]) -> None:
+        self.fields = fields
+        self.problems: list[ParseProblem] = []
+
+    def fail(self, node: ast.AST, message: str) -> Always:
+        self.problems.append(ParseProblem(message, getattr(node, "col_offset", 0)))
+        return Always()  # placeholder so translation can go on and find more problems
+
+    # --- boolean structure -------------------------------------------------
+    def condition(self, node: ast.expr) -> Condition:
+        if isinstance(node, ast.BoolOp):
+            items = tuple(self.condition(v) for v in node.values)
+            return And(items) if isinstance(node.op, ast.And) else Or(items)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            return Not(self.condition(node.operand))
+        if isinstance(node, ast.Compare):
+            return self.compare(node)
+        if isinstance(node, ast.Name):
+            return self.bare_name(node)
+        return self.fail(node, f"expected a condition, found {_describe(node)}")
+
+    def bare_name(self, node: ast.Name) -> Condition:
+        if node.id == "always":
+            return Always()
+        spec = self.field(node)
+        if spec is None:
+            return Always()
+        if spec.kind != "bool":
+            return self.fail(
+                node,
+                f"'{spec.name}' is not a yes/no field; compare it "
+                f"(for example '{spec.name} is known')",
+            )
+        return Compare(spec.name, "==", True)
+
+    def field(self, node: ast.expr) -> FieldSpec | None:
+        if not isinstance(node, ast.Name):
+            self.fail(node, f"expected a Profile field name, found {_describe(node)}")
+            return None
+        spec = self.fields.get(node.id)
+        if spec is None:
+            self.fail(node, f"unknown field '{node.id}'{_suggest(node.id, self.fields)}")
+        return spec
+
+    # --- comparisons -------------------------------------------------------
+    def compare(self, node: ast.Compare) -> Condition:
+        if len(node.ops) != 1:
+            return self.fail(node, "chained comparisons are not supported; join them with 'and'")
+        op, right = node.ops[0], node.comparators[0]
+        if isinstance(op, ast.Is | ast.IsNot):
+            return self.is_test(node.left, right, negated=isinstance(op, ast.IsNot))
+        if isinstance(op, ast.In | ast.NotIn):
+            result = self.membership(node.left, right)
+            return Not(result) if isinstance(op, ast.NotIn) else result
+        spec = self.field(node.left)
+        value = self.literal(right)
+        if spec is None or value is None:
+            return Always()
+        symbol = _OPS[type(op)]
+        if spec.kind == "list":
+            return self.fail(
+                node,
+                f"'{spec.name}' is a list; use 'is empty', 'is not empty' "
+                f"or '\"name\" in {spec.name}'",
+            )
+        self.check_value(spec, value, right)
+        if symbol in _ORDERING and spec.kind == "bool":
+            return self.fail(node, f"'{spec.name}' is yes/no; '{symbol}' does not apply to it")
+        return Compare(spec.name, symbol, value)
+
+    def is_test(self, left: ast.expr, right: ast.expr, *, negated: bool) -> Condition:
+        spec = self.field(left)
+        word = right.id if isinstance(right, ast.Name) else None
+        if word not in ("known", "unknown", "empty"):
+            return self.fail(right, "expected 'known', 'unknown' or 'empty' after 'is'")
+        if spec is None:
+            return Always()
+        if word == "empty":
+            if spec.kind != "list":
+                return self.fail(
+                    right, f"'is empty' applies to list fields; '{spec.name}' is not one"
+                )
+            return Empty(spec.name, empty=not negated)
+        if negated:
+            return self.fail(
+                right, f"write '{spec.name} is {'unknown' if word == 'known' else 'known'}'"
+            )
+        if not spec.nullable:
+            return self.fail(
+                left,
+                f"'{spec.name}' always has a value (default {spec.default!r}); it is never unknown",
+            )
+        return Known(spec.name, known=word == "known")
+
+    def membership(self, left: ast.expr, right: ast.expr) -> Condition:
+        if isinstance(right, ast.List | ast.Tuple):
+            spec = self.field(left)
+            values = [self.literal(item) for item in right.elts]
+            if spec is None or any(v is None for v in values):
+                return Always()
+            if spec.kind == "list":
+                return self.fail(left, f"'{spec.name}' is a list; write '\"name\" in {spec.name}'")
+            if not values:
+                return self.fail(right, "the list after 'in' is empty")
+            checked = tuple(v for v in values if v is not None)
+            for item, value in zip(right.elts, checked, strict=True):
+                self.check_value(spec, value, item)
+            return InSet(spec.name, checked)
+        spec = self.field(right)
+        item_value = self.literal(left)
+        if spec is None or item_value is None:
+            return Always()
+        if spec.kind != "list":
+            return self.fail(
+                right, f"'in {spec.name}' needs a list field; '{spec.name}' is not one"
+            )
+        if not isinstance(item_value, str):
+            return self.fail(left, f"items of '{spec.name}' are text; quote the name")
+        return Contains(spec.name, " ".join(item_value.split()).lower())
+
+    # --- literals and their types ------------------------------------------
+    def literal(self, node: ast.expr) -> Literal_ | None:
+        if isinstance(node, ast.Name) and node.id in _BOOL_WORDS:
+            return _BOOL_WORDS[node.id]
+        if isinstance(node, ast.Constant) and isinstance(node.value, bool | int | str):
+            return node.value
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            inner = node.operand
+            if isinstance(inner, ast.Constant) and type(inner.value) is int:
+                return -inner.value
+        if isinstance(node, ast.Constant) and node.value is None:
+            self.fail(node, "None is not a value; write 'FIELD is unknown'")
+            return None
+        if isinstance(node, ast.Name):
+            self.fail(node, f"expected a value, found the name '{node.id}' (quote text values)")
+            return None
+        self.fail(
+            node,
+            f"expected a value (true, false, a number or quoted text), found {_describe(node)}",
+        )
+        return None
+
+    def check_value(self, spec: FieldSpec, value: Literal_, node: ast.expr) -> None:
+        if spec.kind == "bool":
+            if type(value) is not bool:
+                self.fail(
+                    node, f"'{spec.name}' is yes/no; compare it with true or false, not {value!r}"
+                )
+        elif spec.kind == "int":
+            if type(value) is not int:
+                self.fail(
+                    node, f"'{spec.name}' is a number from {spec.low} to {spec.high}, not {value!r}"
+                )
+            elif (
+                spec.low is not None
+                and spec.high is not None
+                and not spec.low <= value <= spec.high
+            ):
+                self.fail(node, f"{value} is outside '{spec.name}' ({spec.low} to {spec.high})")
+        elif spec.kind == "enum" and value not in spec.values:
+            allowed = ", ".join(repr(v) for v in spec.values)
+            self.fail(node, f"{value!r} is not a value of '{spec.name}' (one of {allowed})")
+
+
+def _describe(node: ast.AST) -> str:
+    names = {
+        ast.Call: "a function call",
+        ast.Attribute: "an attribute access",
+        ast.Subscript: "a subscript",
+        ast.Lambda: "a lambda",
+        ast.BinOp: "arithmetic",
+        ast.Constant: "a bare value",
+    }
+    return names.get(
+        type(node), f"'{type(node).__name__}' syntax, which is not part of the language"
+    )
+
+
+def _suggest(name: str, fields: Mapping[str, FieldSpec]) -> str:
+    import difflib  # noqa: PLC0415 - only needed on the error path
+
+    close = difflib.get_close_matches(name, list(fields), n=1, cutoff=0.5)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def parse_condition(text: str, fields: Mapping[str, FieldSpec]) -> Condition:
+    """Parse and type-check ``text``; raise ConditionError listing every problem."""
+    if not text.strip():
+        raise ConditionError([ParseProblem("the condition is empty", 0)])
+    flat = " ".join(text.split("\n"))  # YAML folded text: newlines are plain spaces
+    try:
+        tree = ast.parse(flat.strip(), mode="eval")
+    except SyntaxError as err:
+        column = max((err.offset or 1) - 1, 0) + (len(flat) - len(flat.lstrip()))
+        raise ConditionError([ParseProblem(f"invalid syntax: {err.msg}", column)]) from None
+    translator = _Translator(fields)
+    result = translator.condition(tree.body)
+    if translator.problems:
+        indent = len(flat) - len(flat.lstrip())
+        shifted = [ParseProblem(p.message, p.column + indent) for p in translator.problems]
+        raise ConditionError(shifted)
+    return result

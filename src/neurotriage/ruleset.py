@@ -1,0 +1,134 @@
+"""A loaded, validated rule set: the catalogue, the rules, and compiled engines."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from neurotriage.decision import Pressure, ReferralLevel, Severity, Verdict
+from neurotriage.language import Condition, fields_read
+
+if TYPE_CHECKING:
+    from neurotriage.engines import Engine
+
+__all__ = ["Rule", "RuleSet", "Source", "Technique", "Therapy", "WarningSpec"]
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a rule or catalogue entry comes from: a document and its section."""
+
+    document: str
+    section: str
+
+
+@dataclass(frozen=True)
+class WarningSpec:
+    """The warning a rule adds when it fires."""
+
+    code: str
+    severity: Severity
+    message: str
+
+
+@dataclass(frozen=True)
+class Technique:
+    """One massage technique of the catalogue."""
+
+    id: str
+    name: str
+    area: str
+    how_to: str
+    pressure_ceiling: Pressure
+    source: Source | None = None
+
+
+@dataclass(frozen=True)
+class Therapy:
+    """One complementary therapy of the catalogue."""
+
+    id: str
+    name: str
+    description: str
+    note: str
+    source: Source | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule: a condition and the effects it has when it holds.
+
+    ``block`` holds technique ids, already resolved (``block: all`` is every
+    technique of the catalogue). ``file`` and ``line`` say where it was written.
+    """
+
+    id: str
+    description: str
+    when: str
+    condition: Condition
+    block: frozenset[str] = frozenset()
+    refer: ReferralLevel | None = None
+    warn: WarningSpec | None = None
+    ask: tuple[str, ...] = ()
+    verdict: Verdict | None = None
+    source: Source | None = None
+    file: str = "<memory>"
+    line: int = 0
+
+    @property
+    def fields(self) -> frozenset[str]:
+        """The Profile fields this rule's condition reads."""
+        return fields_read(self.condition)
+
+
+@dataclass(eq=False)
+class RuleSet:
+    """A validated rule set. Build one with :func:`neurotriage.load_rules`.
+
+    A RuleSet is immutable; each backend compiles it once, on first use, and
+    keeps the compiled engine for every later evaluation.
+    """
+
+    techniques: tuple[Technique, ...]
+    therapies: tuple[Therapy, ...]
+    rules: tuple[Rule, ...]
+    version: str
+    _by_id: Mapping[str, Rule] = field(init=False, repr=False)
+    _engines: dict[str, Engine] = field(init=False, repr=False, default_factory=dict)
+    _lock: threading.Lock = field(init=False, repr=False, default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self._by_id = {rule.id: rule for rule in self.rules}
+        if len(self._by_id) != len(self.rules):
+            raise ValueError("rule ids must be unique")
+
+    def rule(self, rule_id: str) -> Rule:
+        """The rule with this id (KeyError if there is none)."""
+        return self._by_id[rule_id]
+
+    @property
+    def technique_ids(self) -> tuple[str, ...]:
+        """Technique ids in catalogue order."""
+        return tuple(t.id for t in self.techniques)
+
+    @property
+    def fields_read(self) -> frozenset[str]:
+        """Every Profile field some rule reads."""
+        return frozenset().union(*(rule.fields for rule in self.rules))
+
+    def reordered(self, rules: Iterable[Rule]) -> RuleSet:
+        """The same rule set with its rules in another order (for order tests)."""
+        return RuleSet(self.techniques, self.therapies, tuple(rules), self.version)
+
+    def engine(self, backend: str) -> Engine:
+        """The engine for ``backend``, compiled on first use and then reused."""
+        with self._lock:
+            compiled = self._engines.get(backend)
+            if compiled is None:
+                from neurotriage.engines import compile_engine  # noqa: PLC0415 - avoids a cycle
+
+                compiled = compile_engine(self, backend)
+                self._engines[backend] = compiled
+            return compiled
