@@ -98,6 +98,7 @@ class _FileResult:
     rules: list[tuple[_RuleSpec, LocatedDict]] = field(default_factory=list)
     techniques: list[tuple[_TechniqueSpec, LocatedDict]] = field(default_factory=list)
     therapies: list[tuple[_TherapySpec, LocatedDict]] = field(default_factory=list)
+    salvaged: set[int] = field(default_factory=set)  # ids of items checked without faulty keys
 
 
 class _Collector:
@@ -162,9 +163,28 @@ def _validate(
             if loc in seen:
                 continue
             seen.add(loc)
-            mark = locate(result.data, prefix + loc)
+            unknown_key = error["type"] == "extra_forbidden"
+            mark = locate(result.data, prefix + loc, key=unknown_key)
             collector.add(result, _pydantic_message(error, model), mark=mark, rule_id=rule_id)
         return None
+
+
+def _salvage(model: type[_Spec], item: dict[str, Any]) -> Any:
+    """The item validated without its faulty keys, or None.
+
+    Its problems are already reported; salvaging what is sound lets the later
+    checks (the condition, technique ids, duplicate ids) report theirs in the
+    same load, so one run lists every problem.
+    """
+    usable = {k: v for k, v in item.items() if k in model.model_fields}
+    while True:
+        try:
+            return model.model_validate(usable)
+        except ValidationError as err:
+            faulty = {e["loc"][0] for e in err.errors() if e["loc"] and e["loc"][0] in usable}
+            if not faulty or faulty & {"id", "when"}:
+                return None
+            usable = {k: v for k, v in usable.items() if k not in faulty}
 
 
 def _read_file(collector: _Collector, path: Path, shown: str) -> _FileResult | None:
@@ -194,6 +214,9 @@ def _read_file(collector: _Collector, path: Path, shown: str) -> _FileResult | N
             item_id = item.get("id") if isinstance(item, dict) else None
             rule_id = item_id if key == "rules" and isinstance(item_id, str) else None
             parsed = _validate(collector, result, model, item, prefix=(key, index), rule_id=rule_id)
+            if parsed is None and isinstance(item, dict):
+                parsed = _salvage(model, item)
+                result.salvaged.add(id(item))
             if parsed is not None:
                 getattr(result, key).append((parsed, item))
     return result
@@ -203,12 +226,26 @@ def _source(spec: _SourceSpec | None) -> Source | None:
     return Source(spec.document, spec.section) if spec else None
 
 
-def _condition_column(mark: Mark, offset: int) -> int | None:
-    if mark.style in (None, ""):
-        return mark.column + offset
-    if mark.style in ('"', "'"):
-        return mark.column + 1 + offset
-    return None  # block scalars: the line is known, the column is not
+def _condition_position(mark: Mark, offset: int, lines: list[str]) -> tuple[int, int]:
+    """The file line and column of character ``offset`` of a ``when`` value.
+
+    The parser sees the value with line breaks as spaces, which is also what
+    the value's lines give when stripped and joined with single spaces, for
+    plain, quoted, literal (``|``) and folded (``>``) scalars alike.
+    """
+    block = mark.style in ("|", ">")
+    line = mark.line + 1 if block else mark.line
+    start = 0 if block else mark.column - 1 + (1 if mark.style in ('"', "'") else 0)
+    remaining = offset
+    while line <= len(lines):
+        text = lines[line - 1]
+        piece_start = start if start else len(text) - len(text.lstrip())
+        piece = text[piece_start:].rstrip()
+        if remaining <= len(piece) or line == len(lines):
+            return line, piece_start + remaining + 1
+        remaining -= len(piece) + 1
+        line, start = line + 1, 0
+    return mark.line, mark.column
 
 
 def _catalogue(
@@ -302,13 +339,9 @@ def _build_rule(
         condition = parse_condition(spec.when, specs)
     except ConditionError as err:
         for problem in err.problems:
-            column = _condition_column(when_mark, problem.column)
+            line, column = _condition_position(when_mark, problem.column, result.lines)
             collector.add(
-                result,
-                f"in 'when': {problem.message}",
-                mark=when_mark,
-                rule_id=spec.id,
-                column=column,
+                result, f"in 'when': {problem.message}", mark=Mark(line, column), rule_id=spec.id
             )
     if spec.block == "all":
         block = frozenset(techniques)
@@ -332,7 +365,8 @@ def _build_rule(
                 mark=raw["ask"].item_marks[index],
                 rule_id=spec.id,
             )
-    if not (spec.block or spec.refer or spec.warn or spec.ask or spec.verdict):
+    salvaged = id(raw) in result.salvaged
+    if not salvaged and not (spec.block or spec.refer or spec.warn or spec.ask or spec.verdict):
         collector.add(
             result,
             "the rule has no effect; give it block, refer, warn, ask or verdict",
@@ -381,7 +415,8 @@ def load_rules(path: str | os.PathLike[str]) -> RuleSet:
     files = [r for p in paths if (r := _read_file(collector, p, shown[p])) is not None]
     ruleset = _build(collector, files)
     if collector.problems or ruleset is None:
-        raise RuleError(collector.problems)
+        ordered = sorted(collector.problems, key=lambda p: (p.file, p.line or 0, p.column or 0))
+        raise RuleError(ordered)
     return ruleset
 
 

@@ -109,13 +109,17 @@ def load_located(text: str) -> Any:
         loader.dispose()
 
 
-def locate(data: Any, path: tuple[int | str, ...]) -> Mark | None:
-    """The mark of the deepest element of ``path`` that can be found in ``data``."""
+def locate(data: Any, path: tuple[int | str, ...], *, key: bool = False) -> Mark | None:
+    """The mark of the deepest element of ``path`` that can be found in ``data``.
+
+    With ``key=True`` the last step's *key* is marked rather than its value.
+    """
     best: Mark | None = getattr(data, "mark", None)
     current = data
-    for step in path:
+    for index, step in enumerate(path):
         if isinstance(current, LocatedDict) and isinstance(step, str) and step in current:
-            best = current.value_marks[step]
+            last = index == len(path) - 1
+            best = current.key_marks[step] if key and last else current.value_marks[step]
             current = current[step]
         elif isinstance(current, LocatedDict) and isinstance(step, str):
             return best  # a missing key: the enclosing mapping is the place
