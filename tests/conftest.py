@@ -1,0 +1,49 @@
+"""Shared fixtures: the default rule set, each backend, a complete safe profile."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from neurotriage import RuleSet, default_rules
+from neurotriage.engines import BACKENDS, durable_available
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+#: Every condition field known and on its safe side: the default rules allow everything.
+SAFE: dict[str, Any] = {
+    "diabetes": False,
+    "neuropathy_severity": "mild",
+    "pain_level": 2,
+    "symptoms_worsening": False,
+    "open_wounds": False,
+    "foot_infection": False,
+    "home_remedies_no_relief": False,
+    "other_conditions": [],
+}
+
+
+def available_backends() -> list[str]:
+    """The backends that work on this interpreter."""
+    return [b for b in BACKENDS if b != "durable" or durable_available() is None]
+
+
+@pytest.fixture
+def rules() -> RuleSet:
+    """The built-in rule set."""
+    return default_rules()
+
+
+@pytest.fixture(params=available_backends())
+def backend(request: pytest.FixtureRequest) -> str:
+    """Each backend available here, in turn."""
+    return str(request.param)
+
+
+@pytest.fixture
+def safe() -> dict[str, Any]:
+    """A fresh copy of the complete, safe profile."""
+    return dict(SAFE)
