@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from neurotriage.decision import Pressure, ReferralLevel, Severity, Verdict
 from neurotriage.language import Condition, fields_read
 
 if TYPE_CHECKING:
+    from neurotriage.combine import DecisionParts
     from neurotriage.engines import Engine
 
 __all__ = ["Rule", "RuleSet", "Source", "Technique", "Therapy", "WarningSpec"]
@@ -121,6 +123,13 @@ class RuleSet:
     def reordered(self, rules: Iterable[Rule]) -> RuleSet:
         """The same rule set with its rules in another order (for order tests)."""
         return RuleSet(self.techniques, self.therapies, tuple(rules), self.version)
+
+    @functools.cached_property
+    def decision_parts(self) -> DecisionParts:
+        """The rule-set-only pieces of every Decision, built once."""
+        from neurotriage.combine import decision_parts  # noqa: PLC0415 - avoids a cycle
+
+        return decision_parts(self)
 
     def engine(self, backend: str) -> Engine:
         """The engine for ``backend``, compiled on first use and then reused."""

@@ -1,31 +1,38 @@
 """The durable-rules backend (a Rete network in C), contained in this module.
 
-Each rule becomes one ``all`` rule of a single durable ruleset whose action
-records the rule id. The hazards of durable-rules, each handled here and each
-with a regression test in ``tests/regressions/``:
+Each rule becomes one ``all`` rule of a single durable ruleset, compiled once
+per RuleSet. The hazards of durable-rules, each handled here and each with a
+regression test in ``tests/regressions/``:
 
-* The global host of ``durable.lang`` runs timer threads that segfault under
-  load: every engine has its own :class:`_QuietHost` whose ``_run`` starts none.
+* ``durable.lang``'s global host runs timer threads that segfault under load,
+  and its Python ``Host``/``Closure`` machinery costs ~20 us per fired rule.
+  We use neither: the engine drives the C module ``durable_rules_engine``
+  directly (create a ruleset, assert a fact, step through the matched actions,
+  delete the state). No host, no threads, nothing global.
 * Posted events are consumed by one rule only: the profile is asserted as a
   *fact*, so every matching rule fires.
 * A ruleset holds at most 1024 live sessions: each evaluation uses a fresh sid
   and deletes its state in ``finally``.
-* Exceptions inside actions are swallowed: actions only append an id to a list.
+* Exceptions inside actions are swallowed: there are no Python actions; the
+  id of each matched rule is read from the engine's action message.
 * The C engine is not thread-safe: each engine serialises calls with a lock.
 * A condition the session state itself satisfies (``$nex``, an always rule)
   re-fires forever: every rule also requires a marker field only facts carry.
+* A rule whose condition has ``or`` is split into one rule per disjunct and
+  may fire more than once; fired rules are collected as a set.
 * Facts are JSON-like: unknown fields are left out; enums carry their rank for
   ordering; lists become their length and one boolean per membership test.
+* The C ruleset is freed when its engine is garbage-collected.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import threading
 import weakref
 from typing import Any
 
-import durable.engine
 import durable_rules_engine
 
 from neurotriage._errors import BackendError
@@ -50,13 +57,6 @@ __all__ = ["MARKER", "DurableEngine", "compile_rules"]
 #: A field every asserted fact carries and session state never does.
 MARKER = "neurotriage__fact"
 _JSON_OPS = {"!=": "$neq", "<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}
-
-
-class _QuietHost(durable.engine.Host):  # type: ignore[misc]  # durable is untyped
-    """A host with no background dispatch threads (the default host's segfault)."""
-
-    def _run(self) -> None:
-        """Start nothing: evaluation is synchronous, timers are unused."""
 
 
 class _Compiler:
@@ -119,8 +119,21 @@ def compile_rules(ruleset: RuleSet) -> tuple[dict[str, Any], dict[tuple[str, str
     return definition, dict(compiler.membership)
 
 
+_NOT_HANDLED = 1  # durable_rules_engine.assert_fact: no rule matched the fact
+
+
+def _rule_id(message: str) -> str:
+    """The rule id of an action message ``{"<rule id>": {...}}``.
+
+    Rule ids match ``[a-z][a-z0-9_-]*`` (checked at load time), so the first
+    key needs no JSON unescaping; this avoids decoding the whole message.
+    """
+    start = message.index('"') + 1
+    return message[start : message.index('"', start)]
+
+
 class DurableEngine:
-    """A RuleSet compiled into one durable-rules ruleset on a private host."""
+    """A RuleSet compiled into one durable-rules ruleset, driven directly."""
 
     name = "durable"
 
@@ -133,21 +146,11 @@ class DurableEngine:
             self._membership.setdefault(name, []).append((value, key))
         self._lock = threading.Lock()
         self._sids = itertools.count()
-        self._fired: list[str] = []
-        self._ruleset_name = f"neurotriage_{id(self):x}"
-        for rule_id, rule_def in definition.items():
-            rule_def["run"] = self._recorder(rule_id)
-        self._host = _QuietHost({self._ruleset_name: definition})
-        handle = self._host.get_ruleset(self._ruleset_name)._handle
-        weakref.finalize(self, durable_rules_engine.delete_ruleset, handle)
-
-    def _recorder(self, rule_id: str) -> Any:
-        fired = self._fired
-
-        def record(_closure: Any) -> None:
-            fired.append(rule_id)
-
-        return record
+        self._known_ids = frozenset(definition)
+        self._handle = durable_rules_engine.create_ruleset(
+            f"neurotriage_{id(self):x}", json.dumps(definition, ensure_ascii=False)
+        )
+        weakref.finalize(self, durable_rules_engine.delete_ruleset, self._handle)
 
     def fact(self, profile: Profile) -> dict[str, Any]:
         """The profile flattened into the JSON fact the rules match."""
@@ -174,13 +177,26 @@ class DurableEngine:
         with self._lock:
             sid = str(next(self._sids))
             fact["sid"] = sid
-            self._fired.clear()
             try:
-                self._host.assert_fact(self._ruleset_name, fact)
-            except durable.engine.MessageNotHandledException:
-                pass  # no rule matched
+                return self._run(json.dumps(fact, ensure_ascii=False))
             except Exception as err:
                 raise BackendError(f"durable-rules failed to evaluate the profile: {err}") from err
             finally:
-                self._host.delete_state(self._ruleset_name, sid)
-            return frozenset(self._fired)
+                durable_rules_engine.delete_state(self._handle, sid)
+
+    def _run(self, fact: str) -> frozenset[str]:
+        status, state = durable_rules_engine.assert_fact(self._handle, fact)
+        if status == _NOT_HANDLED:
+            return frozenset()
+        if status != 0:
+            raise BackendError(f"durable-rules answered status {status} for a new fact")
+        fired: set[str] = set()  # a rule with `or` fires once per matching disjunct
+        started = durable_rules_engine.start_action_for_state(self._handle, state)
+        message = started[1] if started else None
+        while message:
+            rule_id = _rule_id(message)
+            if rule_id not in self._known_ids:
+                raise BackendError(f"durable-rules reported an unexpected action {rule_id!r}")
+            fired.add(rule_id)
+            message = durable_rules_engine.complete_and_start_action(self._handle, state)
+        return frozenset(fired)
