@@ -49,8 +49,9 @@ class _UsageError(Exception):
 class _Parser(argparse.ArgumentParser):
     """An ArgumentParser that writes to our streams and never calls sys.exit."""
 
-    out: IO[str] = sys.stdout
-    err: IO[str] = sys.stderr
+    def __init__(self, *args: Any, out: IO[str], err: IO[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.out, self.err = out, err
 
     def _print_message(self, message: str, file: Any = None) -> None:
         if message:
@@ -63,11 +64,12 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser(stdout: IO[str], stderr: IO[str]) -> _Parser:
-    _Parser.out, _Parser.err = stdout, stderr
     parser = _Parser(
         prog="neurotriage",
         description="Decide, safely and explainably, what foot massage a person with "
         "peripheral neuropathy may do.",
+        out=stdout,
+        err=stderr,
     )
     parser.add_argument("--version", action="version", version=f"neurotriage {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -80,15 +82,15 @@ def _parser(stdout: IO[str], stderr: IO[str]) -> _Parser:
         sub.add_argument("--backend", choices=BACKENDS, help="default: durable where it imports")
 
     evaluate_cmd = commands.add_parser(
-        "evaluate", help="evaluate a profile and summarise the decision"
+        "evaluate", out=stdout, err=stderr, help="evaluate a profile and summarise the decision"
     )
     with_rules(evaluate_cmd)
     evaluate_cmd.add_argument("--json", action="store_true", help="print the Decision as JSON")
     explain_cmd = commands.add_parser(
-        "explain", help="show each fired rule: condition, effects, source"
+        "explain", out=stdout, err=stderr, help="show each fired rule: condition, effects, source"
     )
     with_rules(explain_cmd)
-    schema_cmd = commands.add_parser("schema", help="print a JSON Schema")
+    schema_cmd = commands.add_parser("schema", out=stdout, err=stderr, help="print a JSON Schema")
     schema_cmd.add_argument("model", choices=("profile", "decision"))
     return parser
 
@@ -102,15 +104,32 @@ def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
+_JSON_TYPES = {
+    list: "an array",
+    str: "a string",
+    int: "a number",
+    float: "a number",
+    bool: "true or false",
+    type(None): "null",
+}
+
+
+def _read_text(name: str, stdin: IO[str]) -> str:
+    """The whole input as text: strict UTF-8, a leading byte-order mark dropped."""
+    if name == "-":
+        buffer = getattr(stdin, "buffer", None)
+        raw = buffer.read() if buffer is not None else stdin.read().encode("utf-8", "surrogatepass")
+    else:
+        with open(name, "rb") as handle:
+            raw = handle.read()
+    return raw.decode("utf-8-sig")
+
+
 def _read_profile(name: str, stdin: IO[str]) -> Profile:
     shown = "standard input" if name == "-" else name
     try:
-        if name == "-":
-            text = stdin.read()
-        else:
-            with open(name, encoding="utf-8") as handle:
-                text = handle.read()
-    except (OSError, UnicodeDecodeError) as err:
+        text = _read_text(name, stdin)
+    except (OSError, UnicodeError) as err:
         raise _InputError(f"cannot read {shown}: {getattr(err, 'strerror', None) or err}") from err
     try:
         data = json.loads(text, object_pairs_hook=_reject_duplicates)
@@ -118,12 +137,13 @@ def _read_profile(name: str, stdin: IO[str]) -> Profile:
         raise _InputError(
             f"{shown} is not valid JSON: {err.msg} at line {err.lineno}, column {err.colno}"
         ) from err
+    except RecursionError as err:
+        raise _InputError(f"{shown} is not a valid profile: it is nested too deeply") from err
     except ValueError as err:
         raise _InputError(f"{shown} is not a valid profile: {err}") from err
     if not isinstance(data, dict):
-        raise _InputError(
-            f"{shown} must hold a JSON object of profile fields, not {type(data).__name__}"
-        )
+        kind = _JSON_TYPES.get(type(data), type(data).__name__)
+        raise _InputError(f"{shown} must hold a JSON object of profile fields, not {kind}")
     try:
         return Profile.model_validate(data)
     except ValidationError as err:
@@ -246,6 +266,8 @@ def main(
         err.write(f"neurotriage: error: {problem}\n")
     except NeurotriageError as problem:
         err.write(f"neurotriage: error: {problem}\n")
+    except OSError as problem:  # writing the output failed (a closed pipe, a full disk)
+        err.write(f"neurotriage: error: cannot write the output: {problem.strerror or problem}\n")
     return EXIT_BAD_INPUT
 
 

@@ -849,7 +849,7 @@ BAD_PROFILES = [
     pytest.param(b"", "{path} is not valid JSON: Expecting value at line 1, column 1", id="empty"),
     pytest.param(
         b"[1, 2]",
-        "{path} must hold a JSON object of profile fields, not list",
+        "{path} must hold a JSON object of profile fields, not an array",
         id="list-not-object",
     ),
     pytest.param(
@@ -941,7 +941,7 @@ def test_directory_as_profile_exits_2(tmp_path):
         ),
         pytest.param(
             '"open_wounds"',
-            "standard input must hold a JSON object of profile fields, not str",
+            "standard input must hold a JSON object of profile fields, not a string",
             id="string-not-object",
         ),
         pytest.param(
