@@ -21,7 +21,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 durable_rules_engine = pytest.importorskip("durable_rules_engine")
-from neurotriage.engines.durable import MARKER, DurableEngine, compile_rules  # noqa: E402
+from neurotriage.engines.durable import HANDLED, MARKER, DurableEngine, compile_rules  # noqa: E402
 
 
 def rss_bytes() -> int:
@@ -110,6 +110,8 @@ def test_concurrent_evaluation_matches_sequential():
 def test_every_rule_requires_the_fact_marker():
     """Each compiled rule matches only facts carrying the marker, never session state."""
     definition, _ = compile_rules(default_rules())
+    assert definition.pop(HANDLED) == {"all": [{"m": {MARKER: 1}}]}
+    assert set(definition) == {rule.id for rule in default_rules().rules}
     for rule_id, rule in definition.items():
         condition = rule["all"][0]["m"]
         assert condition["$and"][0] == {MARKER: 1}, rule_id
@@ -183,3 +185,23 @@ def test_durable_dependency_is_marked_for_python_below_313():
     """pyproject declares durable-rules only where it imports (python_version < 3.13)."""
     text = (ROOT / "pyproject.toml").read_text()
     assert "\"durable-rules>=2.0.28,<3; python_version < '3.13'\"" in text
+
+
+def test_no_rule_firing_neither_crashes_nor_leaks_sessions(tmp_path):
+    """A fact no rule matches, 3,000 times (past the 1024 cap), in a clean process."""
+    directory = write_rules(
+        tmp_path / "r",
+        "rules:\n  - {id: wounds, description: w, when: open_wounds, block: all}\n",
+    )
+    script = (
+        "from neurotriage import evaluate, load_rules\n"
+        f"rules = load_rules({str(directory)!r})\n"
+        "for _ in range(3000):\n"
+        "    d = evaluate({'open_wounds': False}, rules=rules, backend='durable')\n"
+        "    assert d.fired_rules == [] and len(d.allowed_techniques) == 4\n"
+        "print('ok')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (0, "ok\n", "")

@@ -12,7 +12,8 @@ regression test in ``tests/regressions/``:
 * Posted events are consumed by one rule only: the profile is asserted as a
   *fact*, so every matching rule fires.
 * A ruleset holds at most 1024 live sessions: each evaluation uses a fresh sid
-  and deletes its state in ``finally``.
+  and deletes its state in ``finally``. Deleting the session of a fact that
+  no rule matched crashes durable, so an internal rule matches every fact.
 * Exceptions inside actions are swallowed: there are no Python actions; the
   id of each matched rule is read from the engine's action message.
 * The C engine is not thread-safe: each engine serialises calls with a lock.
@@ -52,10 +53,15 @@ from neurotriage.language._semantics import to_nnf
 from neurotriage.profile import FieldSpec, Profile, field_specs
 from neurotriage.ruleset import RuleSet
 
-__all__ = ["MARKER", "DurableEngine", "compile_rules"]
+__all__ = ["HANDLED", "MARKER", "DurableEngine", "compile_rules"]
 
 #: A field every asserted fact carries and session state never does.
 MARKER = "neurotriage__fact"
+#: An internal rule that matches every fact. A fact no rule handles leaves a
+#: session that durable cannot delete safely (``delete_state`` then reads
+#: uninitialised memory and crashes); this rule means that never happens.
+#: The ``.`` keeps it apart from every rule id a rule file can declare.
+HANDLED = "neurotriage.handled"
 _JSON_OPS = {"!=": "$neq", "<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}
 
 
@@ -110,16 +116,14 @@ class _Compiler:
 def compile_rules(ruleset: RuleSet) -> tuple[dict[str, Any], dict[tuple[str, str], str]]:
     """The durable JSON definition (rule id -> ``all`` expression) and membership keys."""
     compiler = _Compiler(dict(field_specs()))
-    definition = {
+    definition: dict[str, Any] = {
         rule.id: {
             "all": [{"m": {"$and": [{MARKER: 1}, compiler.expression(to_nnf(rule.condition))]}}]
         }
         for rule in ruleset.rules
     }
+    definition[HANDLED] = {"all": [{"m": {MARKER: 1}}]}
     return definition, dict(compiler.membership)
-
-
-_NOT_HANDLED = 1  # durable_rules_engine.assert_fact: no rule matched the fact
 
 
 def _rule_id(message: str) -> str:
@@ -177,19 +181,21 @@ class DurableEngine:
         with self._lock:
             sid = str(next(self._sids))
             fact["sid"] = sid
+            status, state = durable_rules_engine.assert_fact(
+                self._handle, json.dumps(fact, ensure_ascii=False)
+            )
+            if status != 0:
+                # Never delete an unhandled session (that crashes durable); the
+                # HANDLED rule makes this unreachable unless durable misbehaves.
+                raise BackendError(f"durable-rules answered status {status} for a new fact")
             try:
-                return self._run(json.dumps(fact, ensure_ascii=False))
+                return self._collect(state)
             except Exception as err:
                 raise BackendError(f"durable-rules failed to evaluate the profile: {err}") from err
             finally:
                 durable_rules_engine.delete_state(self._handle, sid)
 
-    def _run(self, fact: str) -> frozenset[str]:
-        status, state = durable_rules_engine.assert_fact(self._handle, fact)
-        if status == _NOT_HANDLED:
-            return frozenset()
-        if status != 0:
-            raise BackendError(f"durable-rules answered status {status} for a new fact")
+    def _collect(self, state: int) -> frozenset[str]:
         fired: set[str] = set()  # a rule with `or` fires once per matching disjunct
         started = durable_rules_engine.start_action_for_state(self._handle, state)
         message = started[1] if started else None
@@ -199,4 +205,5 @@ class DurableEngine:
                 raise BackendError(f"durable-rules reported an unexpected action {rule_id!r}")
             fired.add(rule_id)
             message = durable_rules_engine.complete_and_start_action(self._handle, state)
+        fired.discard(HANDLED)
         return frozenset(fired)
