@@ -226,26 +226,35 @@ def _source(spec: _SourceSpec | None) -> Source | None:
     return Source(spec.document, spec.section) if spec else None
 
 
-def _condition_position(mark: Mark, offset: int, lines: list[str]) -> tuple[int, int]:
+def _condition_position(mark: Mark, value: str, offset: int, lines: list[str]) -> tuple[int, int]:
     """The file line and column of character ``offset`` of a ``when`` value.
 
-    The parser sees the value with line breaks as spaces, which is also what
-    the value's lines give when stripped and joined with single spaces, for
-    plain, quoted, literal (``|``) and folded (``>``) scalars alike.
+    YAML may have folded, re-indented or unescaped the value, but it never
+    changes its non-blank characters' order: walk the value and the file side
+    by side, matching non-blank characters, until ``offset`` is reached.
     """
     block = mark.style in ("|", ">")
     line = mark.line + 1 if block else mark.line
-    start = 0 if block else mark.column - 1 + (1 if mark.style in ('"', "'") else 0)
-    remaining = offset
-    while line <= len(lines):
-        text = lines[line - 1]
-        piece_start = start if start else len(text) - len(text.lstrip())
-        piece = text[piece_start:].rstrip()
-        if remaining <= len(piece) or line == len(lines):
-            return line, piece_start + remaining + 1
-        remaining -= len(piece) + 1
-        line, start = line + 1, 0
-    return mark.line, mark.column
+    column = 1 if block else mark.column + (1 if mark.style in ('"', "'") else 0)
+    found = (mark.line, mark.column)
+    for index, char in enumerate(value):
+        if char.isspace():
+            continue
+        while line <= len(lines):
+            text = lines[line - 1]
+            if column > len(text):
+                line, column = line + 1, 1
+            elif text[column - 1] == char:
+                break
+            else:
+                column += 1  # blanks, indentation, escape characters
+        if line > len(lines):
+            return found
+        found = (line, column)
+        if index >= offset:
+            return found
+        column += 1
+    return found[0], found[1] + 1  # just past the end of the condition
 
 
 def _catalogue(
@@ -339,7 +348,7 @@ def _build_rule(
         condition = parse_condition(spec.when, specs)
     except ConditionError as err:
         for problem in err.problems:
-            line, column = _condition_position(when_mark, problem.column, result.lines)
+            line, column = _condition_position(when_mark, spec.when, problem.column, result.lines)
             collector.add(
                 result, f"in 'when': {problem.message}", mark=Mark(line, column), rule_id=spec.id
             )

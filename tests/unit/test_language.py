@@ -469,25 +469,35 @@ def test_condition_error_is_a_value_error():
     assert issubclass(ConditionError, ValueError)
 
 
-def test_comment_does_not_swallow_later_lines():
-    """A '#' in a multi-line condition never silently drops the lines after it."""
-    text = "open_wounds  # a red flag\nor foot_infection"
-    try:
-        result = parse(text)
-    except ConditionError:
-        return  # rejecting '#' outright is a safe answer
-    assert result == Or((yes("open_wounds"), yes("foot_infection")))
+def test_comment_is_refused_rather_than_swallowing_later_lines():
+    """A '#' in a condition is an error: joined lines would make it hide the rest."""
+    with pytest.raises(ConditionError) as info:
+        parse("open_wounds  # a red flag\nor foot_infection")
+    message = "'#' comments are not allowed inside a condition; put them above 'when:'"
+    assert [(p.message, p.column) for p in info.value.problems] == [(message, 13)]
 
 
-@pytest.mark.parametrize("depth", [200, 2000], ids=str)
-def test_deep_nesting_is_a_condition_error_or_parses(depth: int):
-    """A deeply nested condition parses or raises ConditionError; it never crashes."""
-    text = "not " * depth + "diabetes"
-    try:
-        result = parse(text)
-    except ConditionError:
-        return  # a located problem, not a crash
+def test_hash_inside_quoted_text_is_not_a_comment():
+    """A '#' inside a quoted name is just a character."""
+    assert parse('"type #2 diabetes" in other_conditions') == Contains(
+        "other_conditions", "type #2 diabetes"
+    )
+
+
+@pytest.mark.parametrize("depth", [50, 99], ids=str)
+def test_nesting_up_to_the_limit_parses(depth: int):
+    """Up to 100 levels (99 'not's around a field) parse with every level kept."""
+    result = parse("not " * depth + "diabetes")
     assert sum(isinstance(node, Not) for node in walk(result)) == depth
+
+
+@pytest.mark.parametrize("depth", [100, 2000, 100_000], ids=str)
+def test_nesting_beyond_the_limit_is_a_condition_error(depth: int):
+    """Deeper nesting is a located ConditionError, never a RecursionError."""
+    with pytest.raises(ConditionError) as info:
+        parse("not " * depth + "diabetes")
+    assert [p.column for p in info.value.problems] == [0]
+    assert "nested" in info.value.problems[0].message
 
 
 # --- semantics -----------------------------------------------------------------

@@ -788,31 +788,22 @@ def test_flow_mapping_rule_errors_point_into_the_line(tmp_path: Path):
     )
 
 
-def test_comment_in_block_condition_does_not_drop_later_lines(tmp_path: Path, backend: str):
-    """A '#' inside a block 'when' never silently drops the lines after it."""
+def test_comment_in_block_condition_is_refused(tmp_path: Path):
+    """A '#' inside a block 'when' is an error at the '#', never a dropped line."""
     text = rule_file("|\n      open_wounds  # a red flag\n      or foot_infection")
-    try:
-        ruleset = load_rules(with_catalogue(tmp_path, {"r.yaml": text}))
-    except RuleError:
-        return  # rejecting the '#' is a safe answer
-    decision = evaluate(
-        {"open_wounds": False, "foot_infection": True}, rules=ruleset, backend=backend
-    )
-    assert decision.fired_rules == ["r1"]
-    assert decision.allowed_techniques == []
+    error = load_error(with_catalogue(tmp_path, {"r.yaml": text}))
+    assert [(p.rule_id, p.line, p.column) for p in error.problems] == [("r1", 5, 20)]
+    assert "'#' comments are not allowed inside a condition" in error.problems[0].message
 
 
 @pytest.mark.parametrize("depth", [1000, 5000], ids=str)
 def test_deeply_nested_condition_is_a_rule_error(tmp_path: Path, depth: int):
     """An absurdly nested condition fails as a RuleError for its rule, not as a crash."""
     text = rule_file("not " * depth + "diabetes")
-    try:
-        load_rules(with_catalogue(tmp_path, {"r.yaml": text}))
-    except RuleError as error:
-        problem = error.problems[0]
-    else:
-        return  # loading it is fine too
-    assert (problem.rule_id, problem.line) == ("r1", 4)
+    error = load_error(with_catalogue(tmp_path, {"r.yaml": text}))
+    problem = error.problems[0]
+    assert (problem.rule_id, problem.line, problem.column) == ("r1", 4, 11)
+    assert problem.message == "in 'when': the condition is nested more than 100 levels deep"
 
 
 # --- valid rule sets -----------------------------------------------------------------

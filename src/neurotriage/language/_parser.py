@@ -9,6 +9,9 @@ Python construct is rejected with its column.
 from __future__ import annotations
 
 import ast
+import io
+import tokenize
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -83,6 +86,8 @@ class _Translator:
     def bare_name(self, node: ast.Name) -> Condition:
         if node.id == "always":
             return Always()
+        if node.id in _BOOL_WORDS:
+            return self.fail(node, f"'{node.id}' alone is not a condition; write 'always'")
         spec = self.field(node)
         if spec is None:
             return Always()
@@ -205,12 +210,15 @@ class _Translator:
         if spec.kind == "bool":
             if type(value) is not bool:
                 self.fail(
-                    node, f"'{spec.name}' is yes/no; compare it with true or false, not {value!r}"
+                    node,
+                    f"'{spec.name}' is yes/no; compare it with true or false, not {_shown(value)}",
                 )
         elif spec.kind == "int":
             if type(value) is not int:
                 self.fail(
-                    node, f"'{spec.name}' is a number from {spec.low} to {spec.high}, not {value!r}"
+                    node,
+                    f"'{spec.name}' is a number from {spec.low} to {spec.high}, "
+                    f"not {_shown(value)}",
                 )
             elif (
                 spec.low is not None
@@ -220,7 +228,14 @@ class _Translator:
                 self.fail(node, f"{value} is outside '{spec.name}' ({spec.low} to {spec.high})")
         elif spec.kind == "enum" and value not in spec.values:
             allowed = ", ".join(repr(v) for v in spec.values)
-            self.fail(node, f"{value!r} is not a value of '{spec.name}' (one of {allowed})")
+            self.fail(node, f"{_shown(value)} is not a value of '{spec.name}' (one of {allowed})")
+
+
+def _shown(value: Literal_) -> str:
+    """A literal as the rule language writes it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value)
 
 
 def _describe(node: ast.AST) -> str:
@@ -244,20 +259,67 @@ def _suggest(name: str, fields: Mapping[str, FieldSpec]) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
+#: Deeper nesting is refused: no sensible rule needs it, and it would strain
+#: the recursive compilers of both backends.
+MAX_DEPTH = 100
+_TOO_DEEP = f"the condition is nested more than {MAX_DEPTH} levels deep"
+
+
+def _depth(node: ast.AST) -> int:
+    depth, frontier = 0, [node]
+    while frontier:
+        depth += 1
+        if depth > MAX_DEPTH:
+            break
+        frontier = [
+            child
+            for item in frontier
+            for child in ast.iter_child_nodes(item)
+            if isinstance(child, ast.expr)
+        ]
+    return depth
+
+
+def _comment_column(text: str) -> int | None:
+    """The column of a ``#`` outside quotes, if any."""
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type == tokenize.COMMENT:
+                return token.start[1]
+    except (tokenize.TokenError, SyntaxError):
+        return None  # the parser reports the real problem
+    return None
+
+
 def parse_condition(text: str, fields: Mapping[str, FieldSpec]) -> Condition:
     """Parse and type-check ``text``; raise ConditionError listing every problem."""
     if not text.strip():
         raise ConditionError([ParseProblem("the condition is empty", 0)])
     flat = " ".join(text.split("\n"))  # YAML folded text: newlines are plain spaces
+    indent = len(flat) - len(flat.lstrip())
+    comment = _comment_column(flat)
+    if comment is not None:
+        # After joining lines a comment would silently swallow the rest of the
+        # condition, so '#' is refused rather than guessed at.
+        message = "'#' comments are not allowed inside a condition; put them above 'when:'"
+        raise ConditionError([ParseProblem(message, comment)])
     try:
-        tree = ast.parse(flat.strip(), mode="eval")
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # e.g. an invalid escape in a string
+            tree = ast.parse(flat.strip(), mode="eval")
     except SyntaxError as err:
-        column = max((err.offset or 1) - 1, 0) + (len(flat) - len(flat.lstrip()))
-        raise ConditionError([ParseProblem(f"invalid syntax: {err.msg}", column)]) from None
+        column = max((err.offset or 1) - 1, 0) + indent
+        detail = "" if err.msg == "invalid syntax" else f": {err.msg}"
+        raise ConditionError([ParseProblem(f"invalid syntax{detail}", column)]) from None
+    except Warning as err:
+        raise ConditionError([ParseProblem(f"invalid condition: {err}", indent)]) from None
+    except (RecursionError, MemoryError):
+        raise ConditionError([ParseProblem(_TOO_DEEP, indent)]) from None
+    if _depth(tree.body) > MAX_DEPTH:
+        raise ConditionError([ParseProblem(_TOO_DEEP, indent)])
     translator = _Translator(fields)
     result = translator.condition(tree.body)
     if translator.problems:
-        indent = len(flat) - len(flat.lstrip())
         shifted = [ParseProblem(p.message, p.column + indent) for p in translator.problems]
         raise ConditionError(shifted)
     return result

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from neurotriage.language._nodes import (
     Always,
     And,
@@ -23,7 +25,7 @@ def _value(value: Literal_) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return '"' + value.replace('"', '\\"') + '"'
+        return json.dumps(value, ensure_ascii=False)  # a valid Python string literal too
     return str(value)
 
 
