@@ -13,6 +13,21 @@ from neurotriage.engines import BACKENDS, durable_available
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
+#: The contract's condition fields (default None = unknown), in declaration order.
+#: Spelled out, not derived from Profile, so a renamed field fails the tests.
+CONDITION_FIELDS = (
+    "diabetes",
+    "neuropathy_severity",
+    "pain_level",
+    "symptoms_worsening",
+    "open_wounds",
+    "foot_infection",
+    "home_remedies_no_relief",
+    "other_conditions",
+)
+#: The contract's session fields, which always have a value.
+SESSION_FIELDS = ("cleared_by_clinician", "sharp_pain_during_massage", "requested_pressure")
+
 #: Every condition field known and on its safe side: the default rules allow everything.
 SAFE: dict[str, Any] = {
     "diabetes": False,

@@ -10,20 +10,10 @@ from typing import Any
 
 from neurotriage import Decision, Profile
 from neurotriage.decision import REFERRAL_LEVELS
+from tests.conftest import CONDITION_FIELDS
 
 RED_FLAG_FIELDS = ("open_wounds", "foot_infection", "symptoms_worsening")
-RISK_FIELDS = (
-    "diabetes",
-    "neuropathy_severity",
-    "pain_level",
-    "symptoms_worsening",
-    "open_wounds",
-    "foot_infection",
-    "home_remedies_no_relief",
-    "other_conditions",
-    "sharp_pain_during_massage",
-    "requested_pressure",
-)
+RISK_FIELDS = (*CONDITION_FIELDS, "sharp_pain_during_massage", "requested_pressure")
 
 
 def allowed(decision: Decision) -> set[str]:

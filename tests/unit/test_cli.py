@@ -19,24 +19,12 @@ import neurotriage
 from neurotriage import Decision, Profile, default_rules, evaluate, load_rules
 from neurotriage.cli import main
 from neurotriage.engines import durable_available
-from tests.conftest import ROOT, SAFE
+from tests.conftest import CONDITION_FIELDS, ROOT, SAFE, SESSION_FIELDS
 
 EXAMPLES = sorted((ROOT / "examples").glob("*.json"))
 EXAMPLE_IDS = [path.stem for path in EXAMPLES]
 
-CONTRACT_PROFILE_FIELDS = {
-    "diabetes",
-    "neuropathy_severity",
-    "pain_level",
-    "symptoms_worsening",
-    "open_wounds",
-    "foot_infection",
-    "home_remedies_no_relief",
-    "other_conditions",
-    "cleared_by_clinician",
-    "sharp_pain_during_massage",
-    "requested_pressure",
-}
+CONTRACT_PROFILE_FIELDS = {*CONDITION_FIELDS, *SESSION_FIELDS}
 CONTRACT_DECISION_FIELDS = {
     "verdict",
     "allowed_techniques",

@@ -9,17 +9,7 @@ from pydantic import ValidationError
 
 from neurotriage import Profile, evaluate
 from neurotriage.profile import FieldSpec, field_specs
-
-CONDITION_FIELDS = (
-    "diabetes",
-    "neuropathy_severity",
-    "pain_level",
-    "symptoms_worsening",
-    "open_wounds",
-    "foot_infection",
-    "home_remedies_no_relief",
-    "other_conditions",
-)
+from tests.conftest import CONDITION_FIELDS
 
 
 def error_summary(err: ValidationError) -> list[tuple[str, tuple[int | str, ...], str]]:

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from neurotriage import Decision, evaluate
-from tests.conftest import SAFE
+from tests.conftest import CONDITION_FIELDS, SAFE
 
 ALL = ["gentle_stroking", "circular_motions", "thumb_pressure", "ankle_leg_massage"]
 ALWAYS_WARNINGS = {"gentle-pressure", "stop-on-discomfort", "not-a-replacement"}
@@ -226,16 +226,7 @@ def test_empty_profile_asks_every_question_without_raising_referral(backend):
     assert decision.verdict == "needs_answers"
     assert allowed(decision) == []
     assert decision.referral.level == "consult_before_starting"
-    assert decision.questions == [
-        "diabetes",
-        "neuropathy_severity",
-        "pain_level",
-        "symptoms_worsening",
-        "open_wounds",
-        "foot_infection",
-        "home_remedies_no_relief",
-        "other_conditions",
-    ]
+    assert decision.questions == list(CONDITION_FIELDS)
 
 
 def test_known_red_flag_wins_over_unknowns(backend):
