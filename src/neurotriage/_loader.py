@@ -319,9 +319,16 @@ def _build(collector: _Collector, files: list[_FileResult]) -> RuleSet | None:
                     )
             rules.append(rule)
 
-    versions = sorted({r.version for r in files if r.version is not None})
-    if len(versions) > 1:
-        collector.add(files[0], f"rule files declare different versions: {', '.join(versions)}")
+    declared = [r for r in files if r.version is not None]
+    versions = sorted({r.version for r in declared if r.version is not None})
+    for other in declared[1:]:
+        if other.version != declared[0].version:
+            collector.add(
+                other,
+                f"version '{other.version}' differs from '{declared[0].version}' "
+                f"declared in {declared[0].path}; declare one version for the rule set",
+                mark=other.data.value_marks["version"],
+            )
     if collector.problems:
         return None
     digest = hashlib.sha256()
@@ -375,10 +382,13 @@ def _build_rule(
                 rule_id=spec.id,
             )
     salvaged = id(raw) in result.salvaged
-    if not salvaged and not (spec.block or spec.refer or spec.warn or spec.ask or spec.verdict):
+    refers = spec.refer not in (None, "none")
+    decides = spec.verdict not in (None, "proceed")  # proceed is already the floor
+    if not salvaged and not (spec.block or refers or spec.warn or spec.ask or decides):
         collector.add(
             result,
-            "the rule has no effect; give it block, refer, warn, ask or verdict",
+            "the rule has no effect; give it block, refer, warn, ask or verdict "
+            "('refer: none' and 'verdict: proceed' change nothing)",
             mark=raw.mark,
             rule_id=spec.id,
         )

@@ -469,6 +469,21 @@ def test_condition_error_is_a_value_error():
     assert issubclass(ConditionError, ValueError)
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("7 <= pain_level", Compare("pain_level", ">=", 7)),
+        ("7 > pain_level", Compare("pain_level", "<", 7)),
+        ('"severe" == neuropathy_severity', Compare("neuropathy_severity", "==", "severe")),
+        ("true == diabetes", Compare("diabetes", "==", True)),
+    ],
+    ids=["le", "gt", "eq-text", "eq-true"],
+)
+def test_value_on_the_left_is_the_mirrored_comparison(text: str, expected: Condition):
+    """A comparison written value-first means the same test written field-first."""
+    assert parse(text) == expected
+
+
 def test_comment_is_refused_rather_than_swallowing_later_lines():
     """A '#' in a condition is an error: joined lines would make it hide the rest."""
     with pytest.raises(ConditionError) as info:

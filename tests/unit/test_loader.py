@@ -542,7 +542,7 @@ def test_rule_without_effect_is_rejected(tmp_path: Path):
         [
             (
                 "<dir>/r.yaml:2:5: rule 'r1': the rule has no effect; give it block, refer, warn, "
-                "ask or verdict\n"
+                "ask or verdict ('refer: none' and 'verdict: proceed' change nothing)\n"
                 "      - id: r1\n"
                 "        ^"
             )
@@ -588,12 +588,27 @@ def test_warning_code_reused_with_the_same_message_loads(tmp_path: Path):
 
 
 def test_conflicting_versions_are_rejected(tmp_path: Path):
-    """Two files declaring different versions is an error naming both versions."""
+    """A file declaring another version than the first is an error at its version line."""
     files = {"a.yaml": "version: '1.0'\n", "b.yaml": "version: '2.0'\nrules: []\n"}
     error = load_error(with_catalogue(tmp_path, files))
     assert [str(p) for p in error.problems] == shown(
-        tmp_path, ["<dir>/a.yaml: rule files declare different versions: 1.0, 2.0"]
+        tmp_path,
+        [
+            (
+                "<dir>/b.yaml:1:10: version '2.0' differs from '1.0' declared in <dir>/a.yaml; "
+                "declare one version for the rule set\n"
+                "    version: '2.0'\n"
+                "             ^"
+            )
+        ],
     )
+
+
+@pytest.mark.parametrize("effect", ["    refer: none\n", "    verdict: proceed\n"], ids=str.strip)
+def test_rule_whose_only_effect_is_a_no_op_is_rejected(tmp_path: Path, effect: str):
+    """'refer: none' or 'verdict: proceed' alone change nothing, so the rule has no effect."""
+    error = load_error(with_catalogue(tmp_path, {"r.yaml": rule_file("diabetes", effect=effect)}))
+    assert "the rule has no effect" in error.problems[0].message
 
 
 def test_equal_versions_in_several_files_load(tmp_path: Path):

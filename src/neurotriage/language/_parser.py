@@ -41,6 +41,14 @@ _OPS: dict[type[ast.cmpop], CompareOp] = {
     ast.Gt: ">",
     ast.GtE: ">=",
 }
+_MIRRORED: dict[type[ast.cmpop], type[ast.cmpop]] = {
+    ast.Eq: ast.Eq,
+    ast.NotEq: ast.NotEq,
+    ast.Lt: ast.Gt,
+    ast.LtE: ast.GtE,
+    ast.Gt: ast.Lt,
+    ast.GtE: ast.LtE,
+}
 _ORDERING = frozenset({"<", "<=", ">", ">="})
 _BOOL_WORDS = {"true": True, "false": False}
 
@@ -118,6 +126,11 @@ class _Translator:
         if isinstance(op, ast.In | ast.NotIn):
             result = self.membership(node.left, right)
             return Not(result) if isinstance(op, ast.NotIn) else result
+        left_is_value = not isinstance(node.left, ast.Name) or node.left.id in _BOOL_WORDS
+        if isinstance(right, ast.Name) and right.id not in _BOOL_WORDS and left_is_value:
+            # "7 <= pain_level": the same test written from the other side
+            mirrored = ast.Compare(left=right, ops=[_MIRRORED[type(op)]()], comparators=[node.left])
+            return self.compare(ast.copy_location(mirrored, node))
         spec = self.field(node.left)
         value = self.literal(right)
         if spec is None or value is None:
