@@ -8,7 +8,6 @@ A block fenced as ```python skip-test is shown but not run.
 from __future__ import annotations
 
 import re
-import warnings
 from pathlib import Path
 
 import pytest
@@ -54,15 +53,7 @@ def test_page_examples_run(page: Path, monkeypatch: pytest.MonkeyPatch):
     """Each page's python blocks run in order in one fresh namespace from the repo root."""
     monkeypatch.chdir(ROOT)
     namespace: dict[str, object] = {"__name__": f"docs_{page.stem.replace('-', '_')}"}
-    with warnings.catch_warnings():
-        # On Python 3.13 durable-rules does not import and evaluate() says so once;
-        # that is documented behaviour, not a failure of the example.
-        warnings.filterwarnings(
-            "ignore",
-            message="neurotriage: durable-rules is not available",
-            category=RuntimeWarning,
-        )
-        for line, code in python_blocks(page):
-            # pad with newlines so a traceback points at the page's own line numbers
-            compiled = compile("\n" * (line - 1) + code, str(page), "exec")
-            exec(compiled, namespace)  # noqa: S102 - running our own documentation
+    for line, code in python_blocks(page):
+        # pad with newlines so a traceback points at the page's own line numbers
+        compiled = compile("\n" * (line - 1) + code, str(page), "exec")
+        exec(compiled, namespace)  # noqa: S102 - running our own documentation

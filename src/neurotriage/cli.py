@@ -20,7 +20,7 @@ from neurotriage._errors import NeurotriageError
 from neurotriage._evaluate import evaluate
 from neurotriage._loader import default_rules, load_rules
 from neurotriage.decision import Decision
-from neurotriage.engines import BACKENDS
+from neurotriage.engines import BACKENDS, backends_summary, resolve_backend
 from neurotriage.profile import Profile
 from neurotriage.ruleset import Rule, RuleSet
 
@@ -71,7 +71,9 @@ def _parser(stdout: IO[str], stderr: IO[str]) -> _Parser:
         out=stdout,
         err=stderr,
     )
-    parser.add_argument("--version", action="version", version=f"neurotriage {__version__}")
+    parser.add_argument(
+        "--version", action="version", version=f"neurotriage {__version__} ({backends_summary()})"
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def with_rules(sub: argparse.ArgumentParser) -> None:
@@ -238,7 +240,8 @@ def _run(args: argparse.Namespace, stdin: IO[str], stdout: IO[str]) -> int:
         return EXIT_OK
     ruleset = load_rules(args.rules) if args.rules else default_rules()
     profile = _read_profile(args.profile, stdin)
-    decision = evaluate(profile, rules=ruleset, backend=args.backend)
+    backend = resolve_backend(args.backend, warn=False)  # --version says what is available
+    decision = evaluate(profile, rules=ruleset, backend=backend)
     if args.command == "explain":
         stdout.write(_explanation(decision, ruleset))
     elif args.json:

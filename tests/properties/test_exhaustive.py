@@ -18,7 +18,7 @@ import pytest
 
 from neurotriage import Decision, Profile, default_rules, evaluate
 from neurotriage.analysis import InputSpace, input_space
-from tests.conftest import available_backends
+from tests.conftest import available_backends, requires_durable
 from tests.properties import safety
 
 pytestmark = pytest.mark.slow
@@ -87,6 +87,7 @@ def test_space_covers_every_class(enumeration):
     assert len(enumeration.decisions) == enumeration.space.size
 
 
+@requires_durable
 def test_backends_agree_on_every_profile(enumeration):
     """Property 7: durable and reference give identical decisions everywhere."""
     assert "durable" in available_backends()

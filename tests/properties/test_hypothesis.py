@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from neurotriage import Profile, RuleSet, default_rules, evaluate
 from neurotriage.profile import field_specs
-from tests.conftest import available_backends
+from tests.conftest import available_backends, requires_durable
 from tests.properties import safety
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -128,6 +128,7 @@ def test_decisions_are_deterministic_and_order_free(order, profiles, backend):
         assert evaluate(profile, rules=shuffled, backend=backend) == first
 
 
+@requires_durable
 @SETTINGS
 @given(PROFILES)
 def test_backends_agree(profile):

@@ -14,14 +14,15 @@ import pytest
 
 from neurotriage import BackendError, Profile, default_rules, evaluate, load_rules
 from neurotriage.analysis import input_space
-from tests.conftest import ROOT, SAFE, available_backends
+from neurotriage.engines import durable_available
+from tests.conftest import DURABLE_EXPECTED, ROOT, SAFE, requires_durable
 
-pytestmark = pytest.mark.skipif(
-    "durable" not in available_backends(), reason="durable-rules does not import here"
-)
+pytestmark = requires_durable
 
-durable_rules_engine = pytest.importorskip("durable_rules_engine")
-from neurotriage.engines.durable import HANDLED, MARKER, DurableEngine, compile_rules  # noqa: E402
+if durable_available() is None or DURABLE_EXPECTED:
+    import durable_rules_engine
+
+    from neurotriage.engines.durable import HANDLED, MARKER, DurableEngine, compile_rules
 
 
 def rss_bytes() -> int:

@@ -18,7 +18,7 @@ import pytest
 import neurotriage
 from neurotriage import Decision, Profile, default_rules, evaluate, load_rules
 from neurotriage.cli import main
-from neurotriage.engines import durable_available
+from neurotriage.engines import backends_summary, durable_available
 from tests.conftest import CONDITION_FIELDS, ROOT, SAFE, SESSION_FIELDS
 
 EXAMPLES = sorted((ROOT / "examples").glob("*.json"))
@@ -759,7 +759,7 @@ def test_decision_schema_accepts_every_decision_and_rejects_bad_ones():
 def test_version_prints_the_package_version():
     """``--version`` prints ``neurotriage <version>`` from the package metadata, exit 0."""
     run = cli("--version")
-    assert run == Run(0, f"neurotriage {version('neurotriage')}\n", "")
+    assert run == Run(0, f"neurotriage {version('neurotriage')} ({backends_summary()})\n", "")
     assert neurotriage.__version__ == version("neurotriage")
 
 
@@ -1003,7 +1003,7 @@ def test_python_m_neurotriage_prints_the_version():
     """``python -m neurotriage --version`` works like the console script."""
     done = run_process(sys.executable, "-m", "neurotriage", "--version")
     assert (done.returncode, done.stderr) == (0, b"")
-    assert done.stdout.decode() == f"neurotriage {version('neurotriage')}\n"
+    assert done.stdout.decode() == f"neurotriage {version('neurotriage')} ({backends_summary()})\n"
 
 
 def test_console_script_reports_bad_input_without_traceback(tmp_path):

@@ -59,13 +59,18 @@ def _warn_fallback(reason: str) -> None:
     )
 
 
-def resolve_backend(backend: str | None) -> BackendName:
-    """Check a backend name; ``None`` picks durable where it imports."""
+def resolve_backend(backend: str | None, *, warn: bool = True) -> BackendName:
+    """Check a backend name; ``None`` picks durable where it imports.
+
+    Falling back to reference warns once per process unless ``warn`` is off
+    (the CLI reports available backends in ``--version`` instead).
+    """
     if backend is None:
         reason = durable_available()
         if reason is None:
             return "durable"
-        _warn_fallback(reason)
+        if warn:
+            _warn_fallback(reason)
         return "reference"
     if backend == "reference":
         return "reference"
@@ -75,6 +80,14 @@ def resolve_backend(backend: str | None) -> BackendName:
             raise BackendError(f"the durable backend is not available here: {reason}")
         return "durable"
     raise ValueError(f"unknown backend {backend!r}; choose 'durable' or 'reference'")
+
+
+def backends_summary() -> str:
+    """Which backends work here, e.g. for ``--version``."""
+    reason = durable_available()
+    if reason is None:
+        return "backends: durable (default), reference"
+    return f"backends: reference (durable-rules unavailable: {reason})"
 
 
 def compile_engine(ruleset: RuleSet, backend: str) -> Engine:
