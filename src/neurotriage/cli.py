@@ -68,6 +68,7 @@ def _parser(stdout: IO[str], stderr: IO[str]) -> _Parser:
         prog="neurotriage",
         description="Decide, safely and explainably, what foot massage a person with "
         "peripheral neuropathy may do.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,  # --version printed unwrapped
         out=stdout,
         err=stderr,
     )
