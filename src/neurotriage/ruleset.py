@@ -133,6 +133,9 @@ class RuleSet:
 
     def engine(self, backend: str) -> Engine:
         """The engine for ``backend``, compiled on first use and then reused."""
+        compiled = self._engines.get(backend)  # the common case: no lock on the hot path
+        if compiled is not None:
+            return compiled
         with self._lock:
             compiled = self._engines.get(backend)
             if compiled is None:

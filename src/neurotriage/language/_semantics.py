@@ -27,7 +27,7 @@ from neurotriage.language._nodes import (
 )
 from neurotriage.profile import FieldSpec
 
-__all__ = ["NEGATED_OP", "compile_condition", "evaluate_condition", "negate", "ordinal"]
+__all__ = ["NEGATED_OP", "compile_condition", "evaluate_condition", "negate", "to_nnf"]
 
 NEGATED_OP: dict[CompareOp, CompareOp] = {
     "==": "!=",
@@ -47,11 +47,6 @@ _PY_OPS: dict[CompareOp, Callable[[Any, Any], bool]] = {
 }
 
 Predicate = Callable[[Mapping[str, Any]], bool]
-
-
-def ordinal(spec: FieldSpec, value: Any) -> Any:
-    """The value as compared: an enum value's position, anything else itself."""
-    return spec.values.index(value) if spec.kind == "enum" else value
 
 
 def compile_condition(node: Condition, specs: Mapping[str, FieldSpec]) -> Predicate:
