@@ -13,80 +13,27 @@ import os
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from neurotriage._errors import RuleError, RuleProblem
+from neurotriage._schema import (
+    ITEM_MODELS,
+    FileSpec,
+    RuleSpec,
+    SourceSpec,
+    Spec,
+    TechniqueSpec,
+    TherapySpec,
+)
 from neurotriage._yaml import LocatedDict, Mark, YamlProblem, load_located, locate
-from neurotriage.decision import Pressure, ReferralLevel, Severity, Verdict
 from neurotriage.language import ConditionError, parse_condition
 from neurotriage.profile import field_specs
 from neurotriage.ruleset import Rule, RuleSet, Source, Technique, Therapy, WarningSpec
 
 __all__ = ["default_rules", "load_rules"]
-
-Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]*$", max_length=80)]
-Text = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
-
-
-class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-
-class _SourceSpec(_Spec):
-    document: Text
-    section: Text
-
-
-class _WarnSpec(_Spec):
-    code: Id
-    severity: Severity
-    message: Text
-
-
-class _RuleSpec(_Spec):
-    id: Id
-    description: Text
-    when: Text
-    block: Literal["all"] | list[Id] | None = None
-    refer: ReferralLevel | None = None
-    warn: _WarnSpec | None = None
-    ask: list[Id] = Field(default_factory=list)
-    verdict: Verdict | None = None
-    source: _SourceSpec | None = None
-
-
-class _TechniqueSpec(_Spec):
-    id: Id
-    name: Text
-    area: Text
-    how_to: Text
-    pressure_ceiling: Pressure
-    source: _SourceSpec | None = None
-
-
-class _TherapySpec(_Spec):
-    id: Id
-    name: Text
-    description: Text
-    note: Text
-    source: _SourceSpec | None = None
-
-
-class _FileSpec(_Spec):
-    version: Text | None = None
-    rules: list[dict[str, Any]] = Field(default_factory=list)
-    techniques: list[dict[str, Any]] = Field(default_factory=list)
-    therapies: list[dict[str, Any]] = Field(default_factory=list)
-
-
-_ITEM_MODELS: dict[str, type[_Spec]] = {
-    "rules": _RuleSpec,
-    "techniques": _TechniqueSpec,
-    "therapies": _TherapySpec,
-}
 
 
 @dataclass
@@ -95,9 +42,9 @@ class _FileResult:
     lines: list[str]
     data: Any = None
     version: str | None = None
-    rules: list[tuple[_RuleSpec, LocatedDict]] = field(default_factory=list)
-    techniques: list[tuple[_TechniqueSpec, LocatedDict]] = field(default_factory=list)
-    therapies: list[tuple[_TherapySpec, LocatedDict]] = field(default_factory=list)
+    rules: list[tuple[RuleSpec, LocatedDict]] = field(default_factory=list)
+    techniques: list[tuple[TechniqueSpec, LocatedDict]] = field(default_factory=list)
+    therapies: list[tuple[TherapySpec, LocatedDict]] = field(default_factory=list)
     salvaged: set[int] = field(default_factory=set)  # ids of items checked without faulty keys
 
 
@@ -143,7 +90,7 @@ def _pydantic_message(error: ErrorDetails, model: type[BaseModel]) -> str:
 def _validate(
     collector: _Collector,
     result: _FileResult,
-    model: type[_Spec],
+    model: type[Spec],
     data: Any,
     *,
     prefix: tuple[str | int, ...],
@@ -169,7 +116,7 @@ def _validate(
         return None
 
 
-def _salvage(model: type[_Spec], item: dict[str, Any]) -> Any:
+def _salvage(model: type[Spec], item: dict[str, Any]) -> Any:
     """The item validated without its faulty keys, or None.
 
     Its problems are already reported; salvaging what is sound lets the later
@@ -205,11 +152,11 @@ def _read_file(collector: _Collector, path: Path, shown: str) -> _FileResult | N
             result, "a rule file must be a mapping with 'rules:', 'techniques:' or 'therapies:'"
         )
         return None
-    spec = _validate(collector, result, _FileSpec, result.data, prefix=())
+    spec = _validate(collector, result, FileSpec, result.data, prefix=())
     if spec is None:
         return None
     result.version = spec.version
-    for key, model in _ITEM_MODELS.items():
+    for key, model in ITEM_MODELS.items():
         for index, item in enumerate(result.data.get(key, [])):
             item_id = item.get("id") if isinstance(item, dict) else None
             rule_id = item_id if key == "rules" and isinstance(item_id, str) else None
@@ -222,7 +169,7 @@ def _read_file(collector: _Collector, path: Path, shown: str) -> _FileResult | N
     return result
 
 
-def _source(spec: _SourceSpec | None) -> Source | None:
+def _source(spec: SourceSpec | None) -> Source | None:
     return Source(spec.document, spec.section) if spec else None
 
 
@@ -342,7 +289,7 @@ def _build(collector: _Collector, files: list[_FileResult]) -> RuleSet | None:
 def _build_rule(
     collector: _Collector,
     result: _FileResult,
-    spec: _RuleSpec,
+    spec: RuleSpec,
     raw: LocatedDict,
     *,
     techniques: dict[str, Technique],

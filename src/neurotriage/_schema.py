@@ -1,0 +1,85 @@
+"""The rule-file schema: pydantic models of what a YAML rule file may hold.
+
+Every model forbids unknown keys and is strict, so a misspelt key or a value
+of the wrong type is reported, never ignored.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from neurotriage.decision import Pressure, ReferralLevel, Severity, Verdict
+
+__all__ = [
+    "ITEM_MODELS",
+    "FileSpec",
+    "RuleSpec",
+    "SourceSpec",
+    "Spec",
+    "TechniqueSpec",
+    "TherapySpec",
+    "WarnSpec",
+]
+
+Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]*$", max_length=80)]
+Text = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+
+
+class Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class SourceSpec(Spec):
+    document: Text
+    section: Text
+
+
+class WarnSpec(Spec):
+    code: Id
+    severity: Severity
+    message: Text
+
+
+class RuleSpec(Spec):
+    id: Id
+    description: Text
+    when: Text
+    block: Literal["all"] | list[Id] | None = None
+    refer: ReferralLevel | None = None
+    warn: WarnSpec | None = None
+    ask: list[Id] = Field(default_factory=list)
+    verdict: Verdict | None = None
+    source: SourceSpec | None = None
+
+
+class TechniqueSpec(Spec):
+    id: Id
+    name: Text
+    area: Text
+    how_to: Text
+    pressure_ceiling: Pressure
+    source: SourceSpec | None = None
+
+
+class TherapySpec(Spec):
+    id: Id
+    name: Text
+    description: Text
+    note: Text
+    source: SourceSpec | None = None
+
+
+class FileSpec(Spec):
+    version: Text | None = None
+    rules: list[dict[str, Any]] = Field(default_factory=list)
+    techniques: list[dict[str, Any]] = Field(default_factory=list)
+    therapies: list[dict[str, Any]] = Field(default_factory=list)
+
+
+ITEM_MODELS: dict[str, type[Spec]] = {
+    "rules": RuleSpec,
+    "techniques": TechniqueSpec,
+    "therapies": TherapySpec,
+}
