@@ -440,14 +440,20 @@ def test_explain_shows_the_decision_first():
 
 # --- custom rules -------------------------------------------------------------------------
 
-CUSTOM_RULES = """\
-version: "1.0"
+#: The one-technique catalogue both custom rule sets use.
+SOAK_CATALOGUE = """\
 techniques:
   - id: soak
     name: Warm soak
     area: whole foot
     how_to: Soak the feet in lukewarm water.
     pressure_ceiling: light
+"""
+
+CUSTOM_RULES = (
+    'version: "1.0"\n'
+    + SOAK_CATALOGUE
+    + """\
 rules:
   - id: wounds-no-soak
     description: Open wounds rule out soaking.
@@ -465,20 +471,18 @@ rules:
     verdict: needs_answers
     ask: [open_wounds]
 """
+)
 
-BROKEN_RULES = """\
-techniques:
-  - id: soak
-    name: Warm soak
-    area: whole foot
-    how_to: Soak the feet in lukewarm water.
-    pressure_ceiling: light
+BROKEN_RULES = (
+    SOAK_CATALOGUE
+    + """\
 rules:
   - id: bad-field
     description: A misspelt field.
     when: pain_levle >= 7
     block: all
 """
+)
 
 
 @pytest.fixture
