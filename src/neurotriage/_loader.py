@@ -10,202 +10,35 @@ import difflib
 import functools
 import hashlib
 import os
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
-from pydantic_core import ErrorDetails
-
 from neurotriage._errors import RuleError, RuleProblem
-from neurotriage._schema import (
-    ITEM_MODELS,
-    FileSpec,
-    RuleSpec,
-    SourceSpec,
-    Spec,
-    TechniqueSpec,
-    TherapySpec,
-)
-from neurotriage._yaml import LocatedDict, Mark, YamlProblem, load_located, locate
-from neurotriage.language import ConditionError, parse_condition
+from neurotriage._files import Collector, FileResult, parse_when, read_file
+from neurotriage._schema import EXPECTATIONS, InvariantSpec, RuleSpec, SourceSpec
+from neurotriage._yaml import LocatedDict
 from neurotriage.profile import field_specs
-from neurotriage.ruleset import Rule, RuleSet, Source, Technique, Therapy, WarningSpec
+from neurotriage.ruleset import (
+    Invariant,
+    Rule,
+    RuleSet,
+    Source,
+    Technique,
+    Therapy,
+    WarningSpec,
+)
 
 __all__ = ["default_rules", "load_rules"]
-
-
-@dataclass
-class _FileResult:
-    path: str
-    lines: list[str]
-    data: Any = None
-    version: str | None = None
-    rules: list[tuple[RuleSpec, LocatedDict]] = field(default_factory=list)
-    techniques: list[tuple[TechniqueSpec, LocatedDict]] = field(default_factory=list)
-    therapies: list[tuple[TherapySpec, LocatedDict]] = field(default_factory=list)
-    salvaged: set[int] = field(default_factory=set)  # ids of items checked without faulty keys
-
-
-class _Collector:
-    """Accumulates problems with their locations."""
-
-    def __init__(self) -> None:
-        self.problems: list[RuleProblem] = []
-
-    def add(
-        self,
-        result: _FileResult,
-        message: str,
-        *,
-        mark: Mark | None = None,
-        rule_id: str | None = None,
-        column: int | None = None,
-    ) -> None:
-        line = mark.line if mark else None
-        col = column if column is not None else (mark.column if mark else None)
-        source_line = None
-        if line is not None and 0 < line <= len(result.lines):
-            source_line = result.lines[line - 1]
-        self.problems.append(RuleProblem(result.path, message, rule_id, line, col, source_line))
-
-
-def _pydantic_message(error: ErrorDetails, model: type[BaseModel]) -> str:
-    loc = [str(part) for part in error["loc"]]
-    where = ".".join(loc) if loc else "item"
-    kind = error["type"]
-    if kind == "extra_forbidden":
-        allowed = list(model.model_fields)
-        hint = difflib.get_close_matches(loc[-1], allowed, n=1)
-        suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
-        return f"unknown key '{where}'{suggestion}; allowed keys: {', '.join(allowed)}"
-    if kind == "missing":
-        return f"missing key '{where}'"
-    if kind == "string_pattern_mismatch":
-        return f"'{where}' must be lower-case letters, digits, '-' or '_', starting with a letter"
-    return f"'{where}': {error['msg']}"
-
-
-def _validate(
-    collector: _Collector,
-    result: _FileResult,
-    model: type[Spec],
-    data: Any,
-    *,
-    prefix: tuple[str | int, ...],
-    rule_id: str | None = None,
-) -> Any:
-    try:
-        return model.model_validate(data)
-    except ValidationError as err:
-        seen: set[tuple[Any, ...]] = set()
-        for raw_error in err.errors():
-            error = raw_error
-            loc = tuple(error["loc"])
-            if loc[:1] == ("block",):
-                # the union reports one error per member; one plain message is clearer
-                loc = ("block",)
-                error = {**error, "loc": loc, "msg": "must be 'all' or a list of technique ids"}
-            if loc in seen:
-                continue
-            seen.add(loc)
-            unknown_key = error["type"] == "extra_forbidden"
-            mark = locate(result.data, prefix + loc, key=unknown_key)
-            collector.add(result, _pydantic_message(error, model), mark=mark, rule_id=rule_id)
-        return None
-
-
-def _salvage(model: type[Spec], item: dict[str, Any]) -> Any:
-    """The item validated without its faulty keys, or None.
-
-    Its problems are already reported; salvaging what is sound lets the later
-    checks (the condition, technique ids, duplicate ids) report theirs in the
-    same load, so one run lists every problem.
-    """
-    usable = {k: v for k, v in item.items() if k in model.model_fields}
-    while True:
-        try:
-            return model.model_validate(usable)
-        except ValidationError as err:
-            faulty = {e["loc"][0] for e in err.errors() if e["loc"] and e["loc"][0] in usable}
-            if not faulty or faulty & {"id", "when"}:
-                return None
-            usable = {k: v for k, v in usable.items() if k not in faulty}
-
-
-def _read_file(collector: _Collector, path: Path, shown: str) -> _FileResult | None:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        collector.add(_FileResult(shown, []), f"cannot read the file: {err}")
-        return None
-    result = _FileResult(shown, text.splitlines())
-    try:
-        result.data = load_located(text)
-    except YamlProblem as err:
-        mark = Mark(err.line, err.column) if err.line is not None and err.column else None
-        collector.add(result, f"YAML syntax error: {err.message}", mark=mark)
-        return None
-    if not isinstance(result.data, LocatedDict):
-        collector.add(
-            result, "a rule file must be a mapping with 'rules:', 'techniques:' or 'therapies:'"
-        )
-        return None
-    spec = _validate(collector, result, FileSpec, result.data, prefix=())
-    if spec is None:
-        return None
-    result.version = spec.version
-    for key, model in ITEM_MODELS.items():
-        for index, item in enumerate(result.data.get(key, [])):
-            item_id = item.get("id") if isinstance(item, dict) else None
-            rule_id = item_id if key == "rules" and isinstance(item_id, str) else None
-            parsed = _validate(collector, result, model, item, prefix=(key, index), rule_id=rule_id)
-            if parsed is None and isinstance(item, dict):
-                parsed = _salvage(model, item)
-                result.salvaged.add(id(item))
-            if parsed is not None:
-                getattr(result, key).append((parsed, item))
-    return result
 
 
 def _source(spec: SourceSpec | None) -> Source | None:
     return Source(spec.document, spec.section) if spec else None
 
 
-def _condition_position(mark: Mark, value: str, offset: int, lines: list[str]) -> tuple[int, int]:
-    """The file line and column of character ``offset`` of a ``when`` value.
-
-    YAML may have folded, re-indented or unescaped the value, but it never
-    changes its non-blank characters' order: walk the value and the file side
-    by side, matching non-blank characters, until ``offset`` is reached.
-    """
-    block = mark.style in ("|", ">")
-    line = mark.line + 1 if block else mark.line
-    column = 1 if block else mark.column + (1 if mark.style in ('"', "'") else 0)
-    found = (mark.line, mark.column)
-    for index, char in enumerate(value):
-        if char.isspace():
-            continue
-        while line <= len(lines):
-            text = lines[line - 1]
-            if column > len(text):
-                line, column = line + 1, 1
-            elif text[column - 1] == char:
-                break
-            else:
-                column += 1  # blanks, indentation, escape characters
-        if line > len(lines):
-            return found
-        found = (line, column)
-        if index >= offset:
-            return found
-        column += 1
-    return found[0], found[1] + 1  # just past the end of the condition
-
-
 def _catalogue(
-    collector: _Collector, files: list[_FileResult]
+    collector: Collector, files: list[FileResult]
 ) -> tuple[dict[str, Technique], dict[str, Therapy]]:
     techniques: dict[str, Technique] = {}
     therapies: dict[str, Therapy] = {}
@@ -232,7 +65,7 @@ def _catalogue(
     return techniques, therapies
 
 
-def _build(collector: _Collector, files: list[_FileResult]) -> RuleSet | None:
+def _build(collector: Collector, files: list[FileResult]) -> RuleSet | None:
     specs = field_specs()
     techniques, therapies = _catalogue(collector, files)
 
@@ -266,6 +99,7 @@ def _build(collector: _Collector, files: list[_FileResult]) -> RuleSet | None:
                     )
             rules.append(rule)
 
+    invariants = _build_invariants(collector, files, techniques, rules)
     declared = [r for r in files if r.version is not None]
     versions = sorted({r.version for r in declared if r.version is not None})
     for other in declared[1:]:
@@ -283,12 +117,18 @@ def _build(collector: _Collector, files: list[_FileResult]) -> RuleSet | None:
         digest.update(os.path.basename(result.path).encode() + b"\0")
         digest.update("\n".join(result.lines).encode() + b"\0")
     version = f"{versions[0] if versions else '0'}+{digest.hexdigest()[:12]}"
-    return RuleSet(tuple(techniques.values()), tuple(therapies.values()), tuple(rules), version)
+    return RuleSet(
+        tuple(techniques.values()),
+        tuple(therapies.values()),
+        tuple(rules),
+        version,
+        tuple(invariants),
+    )
 
 
 def _build_rule(
-    collector: _Collector,
-    result: _FileResult,
+    collector: Collector,
+    result: FileResult,
     spec: RuleSpec,
     raw: LocatedDict,
     *,
@@ -296,30 +136,12 @@ def _build_rule(
     specs: Any,
 ) -> Rule | None:
     before = len(collector.problems)
-    when_mark = raw.value_marks["when"]
-    condition = None
-    try:
-        condition = parse_condition(spec.when, specs)
-    except ConditionError as err:
-        for problem in err.problems:
-            line, column = _condition_position(when_mark, spec.when, problem.column, result.lines)
-            collector.add(
-                result, f"in 'when': {problem.message}", mark=Mark(line, column), rule_id=spec.id
-            )
+    condition = parse_when(collector, result, spec.when, raw.value_marks["when"], spec.id)
     if spec.block == "all":
         block = frozenset(techniques)
     else:
         block = frozenset(spec.block or ())
-        for index, technique in enumerate(spec.block or ()):
-            if technique not in techniques:
-                hint = difflib.get_close_matches(technique, list(techniques), n=1)
-                suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
-                collector.add(
-                    result,
-                    f"unknown technique '{technique}' in 'block'{suggestion}",
-                    mark=raw["block"].item_marks[index],
-                    rule_id=spec.id,
-                )
+        _check_techniques(collector, result, raw, "block", techniques=techniques, item_id=spec.id)
     for index, name in enumerate(spec.ask):
         if name not in specs:
             collector.add(
@@ -358,6 +180,113 @@ def _build_rule(
     )
 
 
+def _check_techniques(
+    collector: Collector,
+    result: FileResult,
+    raw: LocatedDict,
+    key: str,
+    *,
+    techniques: dict[str, Technique],
+    item_id: str,
+) -> None:
+    """Report every id in the list under ``key`` that is not a catalogued technique."""
+    listed = raw.get(key)
+    if not isinstance(listed, list):
+        return
+    for index, technique in enumerate(listed):
+        if technique not in techniques:
+            hint = difflib.get_close_matches(technique, list(techniques), n=1)
+            suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
+            collector.add(
+                result,
+                f"unknown technique '{technique}' in '{key}'{suggestion}",
+                mark=raw[key].item_marks[index],
+                rule_id=item_id,
+            )
+
+
+def _build_invariant(
+    collector: Collector,
+    result: FileResult,
+    spec: InvariantSpec,
+    raw: LocatedDict,
+    *,
+    techniques: dict[str, Technique],
+    warn_codes: Collection[str],
+) -> Invariant | None:
+    before = len(collector.problems)
+    condition = parse_when(collector, result, spec.when, raw.value_marks["when"], spec.id)
+    for key in ("allowed_only", "not_allowed"):
+        _check_techniques(collector, result, raw, key, techniques=techniques, item_id=spec.id)
+    warns = [spec.warns] if isinstance(spec.warns, str) else list(spec.warns or ())
+    for code in warns:
+        if code not in warn_codes:
+            hint = difflib.get_close_matches(code, list(warn_codes), n=1)
+            suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
+            collector.add(
+                result,
+                f"no rule gives warning code '{code}'{suggestion}",
+                mark=raw.value_marks.get("warns"),
+                rule_id=spec.id,
+            )
+    if id(raw) not in result.salvaged and not any(
+        getattr(spec, key) is not None for key in EXPECTATIONS
+    ):
+        collector.add(
+            result,
+            f"the invariant expects nothing; give it one of {', '.join(EXPECTATIONS)}",
+            mark=raw.mark,
+            rule_id=spec.id,
+        )
+    if condition is None or len(collector.problems) > before:
+        return None
+    return Invariant(
+        id=spec.id,
+        description=spec.description,
+        when=spec.when,
+        condition=condition,
+        allowed_only=frozenset() if spec.allowed == "none" else _frozen(spec.allowed_only),
+        not_allowed=frozenset(spec.not_allowed or ()),
+        referral_at_least=spec.referral_at_least,
+        verdict_in=_frozen(spec.verdict_in),
+        warns=frozenset(warns),
+        source=_source(spec.source),
+        file=result.path,
+        line=raw.mark.line,
+    )
+
+
+def _frozen(items: Iterable[str] | None) -> frozenset[str] | None:
+    return None if items is None else frozenset(items)
+
+
+def _build_invariants(
+    collector: Collector,
+    files: list[FileResult],
+    techniques: dict[str, Technique],
+    rules: list[Rule],
+) -> list[Invariant]:
+    warn_codes = {rule.warn.code for rule in rules if rule.warn is not None}
+    invariants: list[Invariant] = []
+    first_seen: dict[str, str] = {}
+    for result in files:
+        for spec, raw in result.invariants:
+            built = _build_invariant(
+                collector, result, spec, raw, techniques=techniques, warn_codes=warn_codes
+            )
+            if spec.id in first_seen:
+                collector.add(
+                    result,
+                    f"duplicate invariant id (first defined at {first_seen[spec.id]})",
+                    mark=raw.mark,
+                    rule_id=spec.id,
+                )
+            elif built is not None:
+                invariants.append(built)
+            first_seen.setdefault(spec.id, f"{result.path}:{raw.mark.line}")
+    return invariants
+
+
 def _rule_files(path: Path) -> list[Path]:
     if path.is_dir():
         return sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
@@ -371,14 +300,14 @@ def load_rules(path: str | os.PathLike[str]) -> RuleSet:
     rule id, line and column.
     """
     root = Path(path)
-    collector = _Collector()
+    collector = Collector()
     if not root.exists():
         raise RuleError([RuleProblem(str(root), "no such file or directory")])
     paths = _rule_files(root)
     if not paths:
         raise RuleError([RuleProblem(str(root), "the directory holds no .yaml or .yml rule files")])
     shown = {p: str(p) if p == root else str(root / p.name) for p in paths}
-    files = [r for p in paths if (r := _read_file(collector, p, shown[p])) is not None]
+    files = [r for p in paths if (r := read_file(collector, p, shown[p])) is not None]
     ruleset = _build(collector, files)
     if collector.problems or ruleset is None:
         ordered = sorted(collector.problems, key=lambda p: (p.file, p.line or 0, p.column or 0))

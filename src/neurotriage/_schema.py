@@ -13,8 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from neurotriage.decision import Pressure, ReferralLevel, Severity, Verdict
 
 __all__ = [
+    "EXPECTATIONS",
     "ITEM_MODELS",
     "FileSpec",
+    "InvariantSpec",
     "RuleSpec",
     "SourceSpec",
     "Spec",
@@ -71,15 +73,43 @@ class TherapySpec(Spec):
     source: SourceSpec | None = None
 
 
+class InvariantSpec(Spec):
+    """A property every decision must have wherever ``when`` holds."""
+
+    id: Id
+    description: Text
+    when: Text
+    allowed: Literal["none"] | None = None
+    allowed_only: list[Id] | None = None
+    not_allowed: list[Id] | None = None
+    referral_at_least: ReferralLevel | None = None
+    verdict_in: list[Verdict] | None = Field(default=None, min_length=1)
+    warns: Id | list[Id] | None = None
+    source: SourceSpec | None = None
+
+
+#: The keys of an invariant that state what is expected.
+EXPECTATIONS = (
+    "allowed",
+    "allowed_only",
+    "not_allowed",
+    "referral_at_least",
+    "verdict_in",
+    "warns",
+)
+
+
 class FileSpec(Spec):
     version: Text | None = None
     rules: list[dict[str, Any]] = Field(default_factory=list)
     techniques: list[dict[str, Any]] = Field(default_factory=list)
     therapies: list[dict[str, Any]] = Field(default_factory=list)
+    invariants: list[dict[str, Any]] = Field(default_factory=list)
 
 
 ITEM_MODELS: dict[str, type[Spec]] = {
     "rules": RuleSpec,
     "techniques": TechniqueSpec,
     "therapies": TherapySpec,
+    "invariants": InvariantSpec,
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -14,6 +15,7 @@ __all__ = [
     "BlockedTechnique",
     "Decision",
     "DecisionWarning",
+    "Outcome",
     "Pressure",
     "Reason",
     "Referral",
@@ -127,3 +129,27 @@ class Decision(_Part):
     complementary_therapies: list[TherapySuggestion]
     fired_rules: list[str]
     ruleset_version: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a decision means for safety, without its wording.
+
+    The verdict, the allowed technique ids, the referral level and the warning
+    codes: the parts that safety properties, invariants and diffs compare.
+    """
+
+    verdict: Verdict
+    allowed: frozenset[str]
+    referral: ReferralLevel
+    warnings: frozenset[str]
+
+    @classmethod
+    def of(cls, decision: Decision) -> Outcome:
+        """The outcome of a full decision."""
+        return cls(
+            verdict=decision.verdict,
+            allowed=frozenset(t.technique for t in decision.allowed_techniques),
+            referral=decision.referral.level,
+            warnings=frozenset(w.code for w in decision.warnings),
+        )

@@ -8,14 +8,22 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from neurotriage.decision import Pressure, ReferralLevel, Severity, Verdict
+from neurotriage.decision import (
+    REFERRAL_LEVELS,
+    Decision,
+    Outcome,
+    Pressure,
+    ReferralLevel,
+    Severity,
+    Verdict,
+)
 from neurotriage.language import Condition, fields_read
 
 if TYPE_CHECKING:
     from neurotriage.combine import DecisionParts
     from neurotriage.engines import Engine
 
-__all__ = ["Rule", "RuleSet", "Source", "Technique", "Therapy", "WarningSpec"]
+__all__ = ["Invariant", "Rule", "RuleSet", "Source", "Technique", "Therapy", "WarningSpec"]
 
 
 @dataclass(frozen=True)
@@ -85,6 +93,58 @@ class Rule:
         return fields_read(self.condition)
 
 
+@dataclass(frozen=True)
+class Invariant:
+    """A property every decision must have wherever ``condition`` holds.
+
+    Each expectation is optional: ``allowed_only`` (a set; empty means nothing
+    may be allowed), ``not_allowed``, ``referral_at_least``, ``verdict_in`` and
+    ``warns`` (warning codes that must all be present).
+    """
+
+    id: str
+    description: str
+    when: str
+    condition: Condition
+    allowed_only: frozenset[str] | None = None
+    not_allowed: frozenset[str] = frozenset()
+    referral_at_least: ReferralLevel | None = None
+    verdict_in: frozenset[str] | None = None
+    warns: frozenset[str] = frozenset()
+    source: Source | None = None
+    file: str = "<memory>"
+    line: int = 0
+
+    @property
+    def condition_fields(self) -> frozenset[str]:
+        """The Profile fields this invariant's condition reads."""
+        return fields_read(self.condition)
+
+    def violations(self, decision: Decision | Outcome) -> list[str]:
+        """What ``decision`` fails of this invariant's expectations (empty: it holds).
+
+        The condition is not checked here: call this only for profiles where it holds.
+        """
+        outcome = decision if isinstance(decision, Outcome) else Outcome.of(decision)
+        found: list[str] = []
+        allowed = outcome.allowed
+        if self.allowed_only is not None and not allowed <= self.allowed_only:
+            extra = ", ".join(sorted(allowed - self.allowed_only))
+            found.append(f"allows {extra}" if self.allowed_only else f"allows {extra}, not none")
+        if allowed & self.not_allowed:
+            found.append(f"allows {', '.join(sorted(allowed & self.not_allowed))}")
+        level = outcome.referral
+        wanted = self.referral_at_least
+        if wanted is not None and REFERRAL_LEVELS.index(level) < REFERRAL_LEVELS.index(wanted):
+            found.append(f"refers {level}, below {wanted}")
+        if self.verdict_in is not None and outcome.verdict not in self.verdict_in:
+            found.append(f"verdict {outcome.verdict}, not in {', '.join(sorted(self.verdict_in))}")
+        missing = self.warns - outcome.warnings
+        if missing:
+            found.append(f"does not warn {', '.join(sorted(missing))}")
+        return found
+
+
 @dataclass(eq=False)
 class RuleSet:
     """A validated rule set. Build one with :func:`neurotriage.load_rules`.
@@ -97,6 +157,7 @@ class RuleSet:
     therapies: tuple[Therapy, ...]
     rules: tuple[Rule, ...]
     version: str
+    invariants: tuple[Invariant, ...] = ()
     _by_id: Mapping[str, Rule] = field(init=False, repr=False)
     _engines: dict[str, Engine] = field(init=False, repr=False, default_factory=dict)
     _lock: threading.Lock = field(init=False, repr=False, default_factory=threading.Lock)
@@ -122,7 +183,7 @@ class RuleSet:
 
     def reordered(self, rules: Iterable[Rule]) -> RuleSet:
         """The same rule set with its rules in another order (for order tests)."""
-        return RuleSet(self.techniques, self.therapies, tuple(rules), self.version)
+        return RuleSet(self.techniques, self.therapies, tuple(rules), self.version, self.invariants)
 
     @functools.cached_property
     def decision_parts(self) -> DecisionParts:

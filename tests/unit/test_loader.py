@@ -105,7 +105,7 @@ ERROR_KINDS = [
         [
             (
                 "<dir>/r.yaml:1:1: unknown key 'rulez' (did you mean 'rules'?); "
-                "allowed keys: version, rules, techniques, therapies\n"
+                "allowed keys: version, rules, techniques, therapies, invariants\n"
                 "    rulez: []\n"
                 "    ^"
             )
@@ -657,7 +657,7 @@ def test_file_must_be_a_mapping(tmp_path: Path, text: str):
         [
             (
                 "<dir>/r.yaml: a rule file must be a mapping with "
-                "'rules:', 'techniques:' or 'therapies:'"
+                "'rules:', 'techniques:', 'therapies:' or 'invariants:'"
             )
         ],
     )
