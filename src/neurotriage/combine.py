@@ -23,6 +23,7 @@ from neurotriage.decision import (
     BlockedTechnique,
     Decision,
     DecisionWarning,
+    Outcome,
     Reason,
     Referral,
     ReferralReason,
@@ -32,7 +33,7 @@ from neurotriage.decision import (
 from neurotriage.profile import Profile
 from neurotriage.ruleset import Rule, RuleSet
 
-__all__ = ["DecisionParts", "combine", "decision_parts"]
+__all__ = ["DecisionParts", "combine", "decision_parts", "outcome"]
 
 _SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
 _REFERRAL_RANK = {r: i for i, r in enumerate(REFERRAL_LEVELS)}
@@ -140,4 +141,31 @@ def combine(ruleset: RuleSet, profile: Profile, fired: Iterable[str]) -> Decisio
         complementary_therapies=parts.therapies,
         fired_rules=[p.rule.id for p in fired_parts],
         ruleset_version=ruleset.version,
+    )
+
+
+def outcome(ruleset: RuleSet, fired: Iterable[str]) -> Outcome:
+    """The :class:`Outcome` of :func:`combine`'s decision, without building it.
+
+    The same joins as :func:`combine`: blocked is a union, referral and verdict
+    are maxima, warning codes a union. Analysis calls this for every class of
+    the input space, and checks it against :func:`combine` for each outcome.
+    """
+    parts = ruleset.decision_parts
+    blocked: set[str] = set()
+    referral = verdict = 0
+    warnings: set[str] = set()
+    for rule_id in fired:
+        part = parts.rules[rule_id]
+        blocked.update(part.rule.block)
+        if part.referral is not None:
+            referral = max(referral, _REFERRAL_RANK[part.referral.level])
+        verdict = max(verdict, part.verdict_rank)
+        if part.warning is not None:
+            warnings.add(part.warning.code)
+    return Outcome(
+        verdict=VERDICTS[verdict],
+        allowed=frozenset(parts.allowed) - blocked,
+        referral=REFERRAL_LEVELS[referral],
+        warnings=frozenset(warnings),
     )

@@ -1,5 +1,13 @@
 """Analysis of a rule set over its whole (finite) input space."""
 
 from neurotriage.analysis._space import InputSpace, input_space
+from neurotriage.analysis._verify import Counterexample, PropertyResult, VerifyReport, verify
 
-__all__ = ["InputSpace", "input_space"]
+__all__ = [
+    "Counterexample",
+    "InputSpace",
+    "PropertyResult",
+    "VerifyReport",
+    "input_space",
+    "verify",
+]

@@ -1,57 +1,162 @@
 """The input space as far as a rule set can see it: finite classes per field.
 
-No rule can tell two values of the same class apart, so evaluating one
-representative per class, for every combination of fields, covers every
-possible profile. Classes come from the conditions themselves: the integer
-thresholds a rule compares against, the enum values, the list memberships.
+No rule or invariant can tell two values of the same class apart, so
+evaluating one representative per class, for every combination of fields,
+covers every possible profile. Classes come from the conditions themselves:
+the integer thresholds a condition compares against, the enum values, the list
+memberships.
+
+Every class has an index: the space is a mixed-radix number whose digits are
+the fields' class positions, so "the same profile with one field changed" is
+index arithmetic, which is what makes checking every single-field step of the
+whole space fast.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-from neurotriage.language import Compare, Contains, InSet, walk
+from neurotriage.language import (
+    Compare,
+    Condition,
+    Contains,
+    InSet,
+    fields_read,
+    parse_condition,
+    walk,
+)
 from neurotriage.profile import FieldSpec, Profile, field_specs
 from neurotriage.ruleset import RuleSet
 
-__all__ = ["InputSpace", "input_space"]
+__all__ = ["RED_FLAG_CONDITION", "InputSpace", "input_space"]
 
 #: A list item no rule names, standing for "some other condition".
 OTHER_ITEM = "some other condition"
+
+#: The red flags of DESIGN.md section 5, property 2, as a condition.
+RED_FLAG_CONDITION = "open_wounds or foot_infection or pain_level >= 7 or symptoms_worsening"
+
+
+@functools.cache
+def red_flag_condition() -> Condition:
+    """The parsed red-flag condition (always part of the space)."""
+    return parse_condition(RED_FLAG_CONDITION, field_specs())
 
 
 @dataclass(frozen=True)
 class InputSpace:
     """One representative value per class, for every Profile field.
 
-    Fields no rule reads have a single class: their default.
+    ``values`` maps each field to its class representatives (``None`` first when
+    the field may be unknown). ``int_classes`` gives the ``(low, high)`` range
+    of each integer class; ``members`` the list items the conditions name.
+    Fields no condition reads have a single class: their default.
     """
 
     values: Mapping[str, tuple[Any, ...]]
     int_classes: Mapping[str, tuple[tuple[int, int], ...]]
     members: Mapping[str, tuple[str, ...]]
+    _strides: tuple[int, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        strides: list[int] = []
+        total = 1
+        for options in reversed(list(self.values.values())):
+            strides.append(total)
+            total *= len(options)
+        object.__setattr__(self, "_strides", tuple(reversed(strides)))
 
     @property
     def size(self) -> int:
-        """How many profiles the whole space holds."""
+        """How many classes (profiles) the whole space holds."""
         total = 1
         for options in self.values.values():
             total *= len(options)
         return total
 
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The Profile fields, in declaration order (the digits of an index)."""
+        return tuple(self.values)
+
     def __len__(self) -> int:
         return self.size
 
     def __iter__(self) -> Iterator[Profile]:
-        names = list(self.values)
+        names = self.names
         for combo in itertools.product(*self.values.values()):
             yield Profile.model_validate(dict(zip(names, combo, strict=True)))
 
+    def profile_at(self, index: int) -> Profile:
+        """The profile with class index ``index`` (0 <= index < size)."""
+        if not 0 <= index < self.size:
+            raise IndexError(f"class index {index} is outside 0..{self.size - 1}")
+        data = {}
+        for (name, options), stride in zip(self.values.items(), self._strides, strict=True):
+            data[name] = options[(index // stride) % len(options)]
+        return Profile.model_validate(data)
+
+    def index_of(self, profile: Profile) -> int:
+        """The class index of ``profile`` (any concrete profile, not only a representative)."""
+        rep = self.representative(profile)
+        index = 0
+        for (name, options), stride in zip(self.values.items(), self._strides, strict=True):
+            index += options.index(getattr(rep, name)) * stride
+        return index
+
+    def stride(self, name: str) -> int:
+        """How far apart two indices are that differ by one class of ``name``."""
+        return self._strides[self.names.index(name)]
+
+    def with_digit(self, name: str, digit: int) -> Iterator[int]:
+        """Every index whose class of ``name`` is its ``digit``-th option."""
+        stride = self.stride(name)
+        span = stride * len(self.values[name])
+        for high in range(0, self.size, span):
+            start = high + digit * stride
+            yield from range(start, start + stride)
+
+    def where(self, holds: Callable[[Mapping[str, Any]], bool], fields: Iterable[str]) -> list[int]:
+        """Every index whose profile satisfies ``holds``, in increasing order.
+
+        ``holds`` must read only ``fields``: it is evaluated once per class of
+        those fields, not once per index, which is what makes rule-by-rule
+        evaluation of the whole space fast.
+        """
+        read = set(fields)
+        names = [name for name in self.names if name in read]
+        row = {name: options[0] for name, options in self.values.items()}
+        found: list[int] = []
+        for combo in itertools.product(*(range(len(self.values[n])) for n in names)):
+            for name, digit in zip(names, combo, strict=True):
+                row[name] = self.values[name][digit]
+            if holds(row):
+                found.extend(self._indices(dict(zip(names, combo, strict=True))))
+        found.sort()
+        return found
+
+    def _indices(self, fixed: Mapping[str, int]) -> Iterator[int]:
+        """Every index whose digits for the fields in ``fixed`` are those given."""
+        offsets = [
+            [fixed[name] * stride] if name in fixed else [d * stride for d in range(len(options))]
+            for (name, options), stride in zip(self.values.items(), self._strides, strict=True)
+        ]
+        return map(sum, itertools.product(*offsets))
+
+    def known_count(self, index: int) -> int:
+        """How many may-be-unknown fields the profile at ``index`` knows."""
+        count = 0
+        for options, stride in zip(self.values.values(), self._strides, strict=True):
+            if None in options and options[(index // stride) % len(options)] is not None:
+                count += 1
+        return count
+
     def representative(self, profile: Profile) -> Profile:
-        """The profile of this space that no rule can tell apart from ``profile``."""
+        """The profile of this space that no condition can tell apart from ``profile``."""
         data = dict(profile.__dict__)
         for name, (low_high) in self.int_classes.items():
             value = data[name]
@@ -67,31 +172,57 @@ class InputSpace:
                 data[name] = options[0]
         return Profile.model_validate(data)
 
-    def risk_steps(self, profile: Profile) -> Iterator[tuple[str, Profile]]:
-        """Every profile one step riskier than ``profile`` in a single field.
+    def steps(self, name: str, kind: str) -> list[tuple[int, int]]:
+        """Pairs of class positions of ``name`` one step apart, as ``(from, to)``.
 
-        The risk order is False -> True for yes/no risk factors, the declared
-        order for enums, increasing numbers, and adding an item to a list.
-        Clearance (a relaxing field) and unknowns are not risk steps.
+        ``kind`` is ``"risk"`` (one step riskier: False -> True, the next enum
+        value or integer class, one more list item), ``"unknown"`` (a known
+        value -> None) or ``"clearance"`` (not cleared -> cleared, for a relaxing
+        field). Risk steps skip relaxing fields; unknown steps skip fields that
+        are never unknown.
         """
-        specs = field_specs()
+        spec = field_specs()[name]
+        options = self.values[name]
+        if len(options) == 1:
+            return []
+        if kind == "unknown":
+            if None not in options:
+                return []
+            none = options.index(None)
+            return [(i, none) for i, o in enumerate(options) if o is not None]
+        if kind == "clearance":
+            return [(options.index(False), options.index(True))] if spec.relaxing else []
+        if spec.relaxing:
+            return []
+        known = [(i, o) for i, o in enumerate(options) if o is not None]
+        if spec.kind != "list":
+            return [(a, b) for (a, _), (b, _) in itertools.pairwise(known)]
+        pairs = []
+        for a, low in known:
+            for b, high in known:
+                if _adds_one_item(low, high):
+                    pairs.append((a, b))
+        return pairs
+
+    def risk_steps(self, profile: Profile) -> Iterator[tuple[str, Profile]]:
+        """Every profile of the space one risk step above ``profile`` in a single field."""
         for name, options in self.values.items():
-            spec, value = specs[name], getattr(profile, name)
-            if value is None or spec.relaxing or len(options) == 1:
+            value = getattr(profile, name)
+            if value is None or value not in options:
                 continue
-            for higher in _one_step_up(spec, value, options):
-                yield name, profile.model_copy(update={name: higher})
+            position = options.index(value)
+            for low, high in self.steps(name, "risk"):
+                if low == position:
+                    yield name, profile.model_copy(update={name: options[high]})
 
 
-def _one_step_up(spec: FieldSpec, value: Any, options: tuple[Any, ...]) -> list[Any]:
-    known = [o for o in options if o is not None]
-    if spec.kind == "list":
-        current = set(value)
-        return [o for o in known if set(o) > current and len(set(o) - current) == 1] or (
-            [[OTHER_ITEM]] if not value else []
-        )
-    position = known.index(value)
-    return known[position + 1 : position + 2]
+def _adds_one_item(low: list[str], high: list[str]) -> bool:
+    """Whether adding one item to a list of class ``low`` can give class ``high``."""
+    if not low:
+        return len(high) == 1
+    if low == [OTHER_ITEM]:  # some other item, plus one named one
+        return len(high) == 1 and high != low
+    return set(high) > set(low) and len(set(high) - set(low)) == 1
 
 
 def _int_classes(spec: FieldSpec, cuts: set[int]) -> tuple[tuple[int, int], ...]:
@@ -118,14 +249,32 @@ def _cuts(node: Compare | InSet) -> set[int]:
     return cuts
 
 
-def input_space(rules: RuleSet) -> InputSpace:
-    """Derive the classes of every Profile field from ``rules``."""
+def conditions_of(rules: RuleSet) -> Iterator[Condition]:
+    """Every condition a rule set holds: its rules' and its invariants'."""
+    for rule in rules.rules:
+        yield rule.condition
+    for invariant in rules.invariants:
+        yield invariant.condition
+
+
+def input_space(rules: RuleSet, *others: RuleSet) -> InputSpace:
+    """Derive the classes of every Profile field from ``rules`` (and ``others``).
+
+    The classes split wherever a rule, a declared invariant or the built-in
+    red-flag property could tell two values apart, so one space serves
+    evaluation, verification and (with two rule sets) a diff.
+    """
+    return _space_of([c for r in (rules, *others) for c in conditions_of(r)])
+
+
+def _space_of(conditions: Iterable[Condition]) -> InputSpace:
     specs = field_specs()
-    read = rules.fields_read
+    read: set[str] = set()
     cuts: dict[str, set[int]] = {}
     members: dict[str, set[str]] = {}
-    for rule in rules.rules:
-        for node in walk(rule.condition):
+    for condition in (*conditions, red_flag_condition()):
+        read.update(fields_read(condition))
+        for node in walk(condition):
             if isinstance(node, Compare | InSet) and specs[node.field].kind == "int":
                 cuts.setdefault(node.field, set()).update(_cuts(node))
             elif isinstance(node, Contains):
