@@ -30,7 +30,7 @@ from neurotriage.ruleset import (
     WarningSpec,
 )
 
-__all__ = ["default_rules", "load_rules"]
+__all__ = ["default_rules", "default_rules_dir", "load_rules"]
 
 
 def _source(spec: SourceSpec | None) -> Source | None:
@@ -53,12 +53,20 @@ def _catalogue(
                 tech.how_to,
                 tech.pressure_ceiling,
                 _source(tech.source),
+                result.path,
+                raw.mark.line,
             )
         for therapy, raw in result.therapies:
             if therapy.id in therapies:
                 collector.add(result, f"duplicate therapy id '{therapy.id}'", mark=raw.mark)
             therapies[therapy.id] = Therapy(
-                therapy.id, therapy.name, therapy.description, therapy.note, _source(therapy.source)
+                therapy.id,
+                therapy.name,
+                therapy.description,
+                therapy.note,
+                _source(therapy.source),
+                result.path,
+                raw.mark.line,
             )
     if files and not techniques and not collector.problems:
         collector.add(files[0], "the rule set has no technique catalogue ('techniques:')")
@@ -315,7 +323,7 @@ def load_rules(path: str | os.PathLike[str]) -> RuleSet:
     return ruleset
 
 
-def _default_rules_dir() -> Path:
+def default_rules_dir() -> Path:
     packaged = resources.files("neurotriage") / "rules"
     if packaged.is_dir():
         return Path(str(packaged))
@@ -326,4 +334,4 @@ def _default_rules_dir() -> Path:
 @functools.cache
 def default_rules() -> RuleSet:
     """The built-in rule set, loaded once per process."""
-    return load_rules(_default_rules_dir())
+    return load_rules(default_rules_dir())

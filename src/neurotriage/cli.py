@@ -2,7 +2,9 @@
 
 ``main(argv, stdout, stderr) -> int`` takes its own streams so tests can run it
 in-process. Exit 0 on success, 2 on bad input or bad rules, with one paragraph
-on stderr and never a traceback.
+on stderr and never a traceback. The analysis commands exit 1 when they find
+what they look for: ``verify`` a failing property, ``lint`` an error, ``diff``
+a less safe decision, ``coverage`` a share below ``--fail-under``.
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ from typing import IO, Any, NoReturn
 
 from pydantic import ValidationError
 
-from neurotriage import __version__
+from neurotriage import __version__, _reports
 from neurotriage._errors import NeurotriageError
 from neurotriage._evaluate import evaluate
-from neurotriage._loader import default_rules, load_rules
+from neurotriage._loader import default_rules, default_rules_dir, load_rules
+from neurotriage.analysis import counterfactuals, diff, lint_path, rule_coverage, verify
 from neurotriage.decision import Decision
 from neurotriage.engines import BACKENDS, backends_summary, resolve_backend
 from neurotriage.profile import Profile
@@ -27,6 +30,7 @@ from neurotriage.ruleset import Rule, RuleSet
 __all__ = ["main", "run"]
 
 EXIT_OK = 0
+EXIT_FOUND = 1
 EXIT_BAD_INPUT = 2
 
 _VERDICT_TEXT = {
@@ -95,7 +99,57 @@ def _parser(stdout: IO[str], stderr: IO[str]) -> _Parser:
     with_rules(explain_cmd)
     schema_cmd = commands.add_parser("schema", out=stdout, err=stderr, help="print a JSON Schema")
     schema_cmd.add_argument("model", choices=("profile", "decision"))
+    _analysis_commands(commands, stdout, stderr)
     return parser
+
+
+def _analysis_commands(commands: Any, stdout: IO[str], stderr: IO[str]) -> None:
+    def rules_option(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument(
+            "--rules", metavar="DIR", help="a rule file or directory (default: built-in)"
+        )
+
+    def format_option(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--format", choices=("text", "json"), default="text")
+
+    verify_cmd = commands.add_parser(
+        "verify",
+        out=stdout,
+        err=stderr,
+        help="prove the safety properties and invariants on the whole input space",
+    )
+    rules_option(verify_cmd)
+    verify_cmd.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default="reference",
+        help="the backend whose decisions are checked; durable is also compared "
+        "with reference (default: reference)",
+    )
+    format_option(verify_cmd)
+    lint_cmd = commands.add_parser(
+        "lint", out=stdout, err=stderr, help="find dead, shadowed and unsourced rules"
+    )
+    rules_option(lint_cmd)
+    format_option(lint_cmd)
+    coverage_cmd = commands.add_parser(
+        "coverage", out=stdout, err=stderr, help="count the rules a corpus of profiles fires"
+    )
+    coverage_cmd.add_argument("corpus", metavar="PROFILES.jsonl", help="one JSON profile a line")
+    rules_option(coverage_cmd)
+    coverage_cmd.add_argument(
+        "--backend", choices=BACKENDS, help="default: durable where it imports"
+    )
+    coverage_cmd.add_argument(
+        "--fail-under", type=float, metavar="PCT", help="exit 1 if fewer rules fired"
+    )
+    format_option(coverage_cmd)
+    diff_cmd = commands.add_parser(
+        "diff", out=stdout, err=stderr, help="compare the decisions of two rule sets"
+    )
+    diff_cmd.add_argument("old", metavar="OLD_DIR")
+    diff_cmd.add_argument("new", metavar="NEW_DIR")
+    format_option(diff_cmd)
 
 
 def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -134,6 +188,11 @@ def _read_profile(name: str, stdin: IO[str]) -> Profile:
         text = _read_text(name, stdin)
     except (OSError, UnicodeError) as err:
         raise _InputError(f"cannot read {shown}: {getattr(err, 'strerror', None) or err}") from err
+    return _parse_profile(text, shown)
+
+
+def _parse_profile(text: str, shown: str) -> Profile:
+    """A Profile from JSON text; ``shown`` names the input in error messages."""
     try:
         data = json.loads(text, object_pairs_hook=_reject_duplicates)
     except json.JSONDecodeError as err:
@@ -234,17 +293,65 @@ def _explanation(decision: Decision, ruleset: RuleSet) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _read_corpus(name: str, stdin: IO[str]) -> list[Profile]:
+    """Every profile of a JSON-lines file; any bad line is an error naming it."""
+    shown = "standard input" if name == "-" else name
+    try:
+        text = _read_text(name, stdin)
+    except (OSError, UnicodeError) as err:
+        raise _InputError(f"cannot read {shown}: {getattr(err, 'strerror', None) or err}") from err
+    profiles, problems = [], []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            profiles.append(_parse_profile(line, f"line {number}"))
+        except _InputError as err:
+            problems.append(str(err))
+    if problems:
+        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+        raise _InputError(f"{shown}: " + "; ".join(problems[:5]) + more)
+    return profiles
+
+
+def _run_analysis(args: argparse.Namespace, stdin: IO[str], stdout: IO[str]) -> int:
+    as_json = args.format == "json"
+    if args.command == "lint":
+        findings = lint_path(args.rules or default_rules_dir())
+        stdout.write(_reports.lint_json(findings) if as_json else _reports.lint_text(findings))
+        return EXIT_FOUND if any(f.severity == "error" for f in findings) else EXIT_OK
+    if args.command == "diff":
+        result = diff(load_rules(args.old), load_rules(args.new))
+        stdout.write(_reports.diff_json(result) if as_json else _reports.diff_text(result))
+        return EXIT_FOUND if result.less_safe else EXIT_OK
+    ruleset = load_rules(args.rules) if args.rules else default_rules()
+    if args.command == "verify":
+        report = verify(ruleset, backend=args.backend)
+        stdout.write(_reports.verify_json(report) if as_json else _reports.verify_text(report))
+        return EXIT_OK if report.ok else EXIT_FOUND
+    profiles = _read_corpus(args.corpus, stdin)
+    backend = resolve_backend(args.backend, warn=False)
+    coverage = rule_coverage(profiles, rules=ruleset, backend=backend)
+    stdout.write(_reports.coverage_json(coverage) if as_json else _reports.coverage_text(coverage))
+    below = args.fail_under is not None and coverage.percent < args.fail_under
+    return EXIT_FOUND if below else EXIT_OK
+
+
 def _run(args: argparse.Namespace, stdin: IO[str], stdout: IO[str]) -> int:
     if args.command == "schema":
         model = Profile if args.model == "profile" else Decision
         stdout.write(json.dumps(model.model_json_schema(), indent=2) + "\n")
         return EXIT_OK
+    if args.command in ("verify", "lint", "coverage", "diff"):
+        return _run_analysis(args, stdin, stdout)
     ruleset = load_rules(args.rules) if args.rules else default_rules()
     profile = _read_profile(args.profile, stdin)
     backend = resolve_backend(args.backend, warn=False)  # --version says what is available
     decision = evaluate(profile, rules=ruleset, backend=backend)
     if args.command == "explain":
         stdout.write(_explanation(decision, ruleset))
+        found = counterfactuals(profile, rules=ruleset, backend=backend)
+        stdout.write("\n".join(_reports.counterfactuals_text(found)) + "\n")
     elif args.json:
         stdout.write(decision.model_dump_json(indent=2) + "\n")
     else:

@@ -53,6 +53,8 @@ class Technique:
     how_to: str
     pressure_ceiling: Pressure
     source: Source | None = None
+    file: str = "<memory>"
+    line: int = 0
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,8 @@ class Therapy:
     description: str
     note: str
     source: Source | None = None
+    file: str = "<memory>"
+    line: int = 0
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,9 @@ OTHER_ITEM = "some other condition"
 RED_FLAG_CONDITION = "open_wounds or foot_infection or pain_level >= 7 or symptoms_worsening"
 
 
+_DEFAULTS = {name: spec.default for name, spec in field_specs().items()}
+
+
 @functools.cache
 def red_flag_condition() -> Condition:
     """The parsed red-flag condition (always part of the space)."""
@@ -148,10 +151,14 @@ class InputSpace:
         return map(sum, itertools.product(*offsets))
 
     def known_count(self, index: int) -> int:
-        """How many may-be-unknown fields the profile at ``index`` knows."""
+        """How many fields the profile at ``index`` sets to other than their default.
+
+        A field left unknown (or at its default) costs nothing to write down, so
+        the profile with the lowest count is the smallest to read.
+        """
         count = 0
-        for options, stride in zip(self.values.values(), self._strides, strict=True):
-            if None in options and options[(index // stride) % len(options)] is not None:
+        for (name, options), stride in zip(self.values.items(), self._strides, strict=True):
+            if options[(index // stride) % len(options)] != _DEFAULTS[name]:
                 count += 1
         return count
 

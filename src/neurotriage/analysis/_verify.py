@@ -50,12 +50,10 @@ class Counterexample:
 
     @property
     def known_fields(self) -> int:
-        """How many fields the (first) profile knows, among those that may be unknown."""
+        """How many fields the (first) profile sets to other than their default."""
         first = self.profiles[0]
         return sum(
-            1
-            for name, info in Profile.model_fields.items()
-            if info.default is None and getattr(first, name) is not None
+            1 for name, info in Profile.model_fields.items() if getattr(first, name) != info.default
         )
 
 

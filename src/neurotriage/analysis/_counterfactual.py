@@ -1,0 +1,124 @@
+"""Counterfactuals: the smallest changes of answers that would change the verdict.
+
+For one profile, try every other class of every field the rules read (one
+field at a time, then two), and keep the minimal sets: a pair is listed only
+when neither of its changes changes the verdict alone.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from neurotriage._evaluate import as_profile
+from neurotriage._loader import default_rules
+from neurotriage.analysis._space import OTHER_ITEM, InputSpace, input_space
+from neurotriage.combine import outcome
+from neurotriage.decision import Verdict
+from neurotriage.engines import resolve_backend
+from neurotriage.profile import Profile
+from neurotriage.ruleset import RuleSet
+
+__all__ = ["Counterfactual", "FieldChange", "counterfactuals"]
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One answer changed: ``field`` from ``before`` to ``after``."""
+
+    field: str
+    before: Any
+    after: Any
+
+    def __str__(self) -> str:
+        return f"{self.field}: {_shown(self.before)} -> {_shown(self.after)}"
+
+
+@dataclass(frozen=True)
+class Counterfactual:
+    """A minimal set of answer changes and the verdict they would lead to."""
+
+    changes: tuple[FieldChange, ...]
+    verdict: Verdict
+
+    def __str__(self) -> str:
+        return ", ".join(str(c) for c in self.changes) + f" => {self.verdict}"
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "unknown"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        items = ["any other condition" if item == OTHER_ITEM else item for item in value]
+        return "[" + ", ".join(items) + "]" if items else "none"
+    return str(value)
+
+
+def _targets(space: InputSpace, profile: Profile, name: str) -> list[Any]:
+    """A concrete value of every other known class of ``name``."""
+    options = space.values[name]
+    current = space.representative(profile).__dict__[name]
+    value = getattr(profile, name)
+    targets = []
+    for option in options:
+        if option is None or option == current:
+            continue
+        target = option
+        if name in space.int_classes and value is not None:
+            low, high = next(c for c in space.int_classes[name] if c[0] == option)
+            target = min(max(value, low), high)  # the nearest value of that class
+        targets.append(target)
+    return targets
+
+
+def counterfactuals(
+    profile: Profile | Mapping[str, Any],
+    *,
+    rules: RuleSet | None = None,
+    backend: str | None = None,
+    max_changes: int = 2,
+) -> tuple[Counterfactual, ...]:
+    """The minimal changes of one or two answers that change ``profile``'s verdict.
+
+    Answers only change to known values (never to "unknown"). Single changes
+    come first, then pairs, each in Profile field order.
+    """
+    if max_changes not in (1, 2):
+        raise ValueError(f"max_changes must be 1 or 2, not {max_changes!r}")
+    checked = as_profile(profile)
+    ruleset = rules if rules is not None else default_rules()
+    if not isinstance(ruleset, RuleSet):
+        raise TypeError(f"rules must be a RuleSet from load_rules(), not {type(ruleset).__name__}")
+    engine = ruleset.engine(resolve_backend(backend))
+    space = input_space(ruleset)
+
+    def verdict_of(changes: tuple[FieldChange, ...]) -> Verdict:
+        changed = checked.model_copy(update={c.field: c.after for c in changes})
+        return outcome(ruleset, engine.fired(Profile.model_validate(changed.__dict__))).verdict
+
+    current = verdict_of(())
+    singles = [
+        FieldChange(name, getattr(checked, name), target)
+        for name in space.names
+        if len(space.values[name]) > 1
+        for target in _targets(space, checked, name)
+    ]
+    found: list[Counterfactual] = []
+    alone: set[int] = set()  # positions in singles (a list value is not hashable)
+    for position, change in enumerate(singles):
+        verdict = verdict_of((change,))
+        if verdict != current:
+            alone.add(position)
+            found.append(Counterfactual((change,), verdict))
+    if max_changes == 2:
+        for (i, first), (j, second) in itertools.combinations(enumerate(singles), 2):
+            if first.field == second.field or i in alone or j in alone:
+                continue
+            verdict = verdict_of((first, second))
+            if verdict != current:
+                found.append(Counterfactual((first, second), verdict))
+    return tuple(found)
