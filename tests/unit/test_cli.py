@@ -555,6 +555,8 @@ def test_explain_with_custom_rules_is_exact(tmp_path, custom_rules):
         "    effects: block all techniques; refer see_doctor; verdict see_doctor\n"
         "    source:  test-doc, Wounds\n"
         f"Rule set: {version_}\n"
+        "What would change the verdict (one or two answers):\n"
+        "  open_wounds: true -> false => proceed\n"
     )
 
 
