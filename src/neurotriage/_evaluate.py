@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from neurotriage._loader import default_rules
@@ -12,7 +13,29 @@ from neurotriage.engines import resolve_backend
 from neurotriage.profile import Profile
 from neurotriage.ruleset import RuleSet
 
-__all__ = ["as_profile", "evaluate"]
+__all__ = ["add_observer", "as_profile", "evaluate"]
+
+Observer = Callable[[RuleSet, Decision], None]
+
+# Observers see every decision evaluate() makes (the pytest coverage plugin is
+# one). The tuple is replaced, never changed, so the hot path reads it without
+# a lock and pays one truth test when nobody observes.
+_observers: tuple[Observer, ...] = ()
+_observers_lock = threading.Lock()
+
+
+def add_observer(observer: Observer) -> Callable[[], None]:
+    """Call ``observer(rules, decision)`` after every evaluate(); returns a remover."""
+    global _observers  # noqa: PLW0603 - replaced atomically under the lock
+    with _observers_lock:
+        _observers = (*_observers, observer)
+
+    def remove() -> None:
+        global _observers  # noqa: PLW0603
+        with _observers_lock:
+            _observers = tuple(o for o in _observers if o is not observer)
+
+    return remove
 
 
 def as_profile(profile: Profile | Mapping[str, Any]) -> Profile:
@@ -48,4 +71,8 @@ def evaluate(
         raise TypeError(f"rules must be a RuleSet from load_rules(), not {type(rules).__name__}")
     ruleset = rules if rules is not None else default_rules()
     engine = ruleset.engine(resolve_backend(backend))
-    return combine(ruleset, checked, engine.fired(checked))
+    decision = combine(ruleset, checked, engine.fired(checked))
+    if _observers:
+        for observer in _observers:
+            observer(ruleset, decision)
+    return decision
