@@ -1,0 +1,218 @@
+"""Hypothesis strategies for testing apps built on neurotriage.
+
+Install with the extra: ``pip install 'neurotriage[hypothesis]'``.
+
+Every strategy draws valid :class:`~neurotriage.Profile` objects over the
+whole domain of each field, weighted by the classes the rule set can tell
+apart, so rare classes (pain of 7 or more, every enum value, unknowns) are
+drawn as often as common ones. Arguments are checked when the strategy is
+built, not when it is drawn from.
+"""
+
+from __future__ import annotations
+
+import difflib
+import itertools
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import ValidationError
+
+try:
+    from hypothesis import strategies as st
+except ImportError as err:  # pragma: no cover - exercised only without the extra
+    raise ImportError(
+        "neurotriage.strategies needs hypothesis: pip install 'neurotriage[hypothesis]'"
+    ) from err
+
+from neurotriage._loader import default_rules
+from neurotriage.analysis._space import OTHER_ITEM, InputSpace, input_space, red_flag_condition
+from neurotriage.language import Condition, fields_read
+from neurotriage.language._semantics import compile_condition
+from neurotriage.profile import Profile, field_specs
+from neurotriage.ruleset import RuleSet
+
+__all__ = ["profiles", "profiles_firing", "red_flag_profiles"]
+
+# Condition names for lists, none of them named by the default rules.
+_OTHER_NAMES = (
+    "arthritis",
+    "asthma",
+    "heart disease",
+    "hypertension",
+    "kidney disease",
+    "thyroid disorder",
+)
+
+
+def _ruleset(rules: RuleSet | None) -> RuleSet:
+    if rules is None:
+        return default_rules()
+    if not isinstance(rules, RuleSet):
+        raise TypeError(f"rules must be a RuleSet from load_rules(), not {type(rules).__name__}")
+    return rules
+
+
+def _check_flag(name: str, value: object) -> None:
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be True or False, not {value!r}")
+
+
+def _class_values(space: InputSpace, name: str, option: Any) -> st.SearchStrategy[Any]:
+    """Concrete values of the class whose representative is ``option``."""
+    if option is None or isinstance(option, bool | str):
+        return st.just(option)
+    if isinstance(option, int):
+        spec = field_specs()[name]
+        classes = space.int_classes.get(name, ((spec.low, spec.high),))
+        low, high = next(c for c in classes if c[0] == option)
+        return st.integers(low, high)
+    members = set(space.members.get(name, ()))
+    names = [n for n in _OTHER_NAMES if n not in members]
+    if not option:
+        return st.just([])
+    if option == [OTHER_ITEM]:
+        return st.lists(st.sampled_from(names), unique=True, min_size=1, max_size=2)
+    extras = st.lists(st.sampled_from(names), unique=True, max_size=2)
+    return extras.map(lambda extra: [*option, *extra])
+
+
+def _field(space: InputSpace, name: str, *, known_only: bool) -> st.SearchStrategy[Any]:
+    options = [o for o in space.values[name] if not (known_only and o is None)]
+    if len(options) == 1 and space.values[name] == (field_specs()[name].default,):
+        options = _whole_domain(name, known_only=known_only)  # no rule reads it
+    return st.sampled_from(options).flatmap(lambda option: _class_values(space, name, option))
+
+
+def _whole_domain(name: str, *, known_only: bool) -> list[Any]:
+    spec = field_specs()[name]
+    unknown = [] if known_only or not spec.nullable else [None]
+    if spec.kind == "bool":
+        return [*unknown, False, True]
+    if spec.kind == "enum":
+        return [*unknown, *spec.values]
+    if spec.kind == "list":
+        return [*unknown, [], [OTHER_ITEM]]
+    return [*unknown, spec.low]  # an int class covering the whole range
+
+
+def _fixed(fixed: Mapping[str, Any] | None) -> dict[str, Any]:
+    if fixed is None:
+        return {}
+    if not isinstance(fixed, Mapping):
+        raise TypeError(f"fixed must be a mapping of Profile fields, not {type(fixed).__name__}")
+    names = list(field_specs())
+    for key in fixed:
+        if key not in names:
+            hint = difflib.get_close_matches(str(key), names, n=1)
+            suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
+            raise ValueError(f"fixed names '{key}', which is not a Profile field{suggestion}")
+    try:
+        checked = Profile.model_validate(dict(fixed))
+    except ValidationError as err:
+        raise ValueError(f"fixed holds an invalid value: {err}") from err
+    return {key: getattr(checked, key) for key in fixed}
+
+
+def _build(
+    space: InputSpace,
+    *,
+    known_only: bool,
+    pinned: Mapping[str, Any],
+    classes: st.SearchStrategy[dict[str, Any]] | None = None,
+) -> st.SearchStrategy[Profile]:
+    free = {
+        name: _field(space, name, known_only=known_only)
+        for name in space.names
+        if name not in pinned
+    }
+
+    def assemble(drawn: dict[str, Any], chosen: dict[str, Any]) -> Profile:
+        return Profile.model_validate({**drawn, **chosen, **pinned})
+
+    chosen = classes if classes is not None else st.just({})
+    return st.builds(assemble, st.fixed_dictionaries(free), chosen)
+
+
+def profiles(
+    rules: RuleSet | None = None,
+    *,
+    known_only: bool = False,
+    fixed: Mapping[str, Any] | None = None,
+) -> st.SearchStrategy[Profile]:
+    """Any valid profile, with every class of every field the rules read.
+
+    ``known_only`` never leaves a field unknown. ``fixed`` pins fields to values,
+    e.g. ``fixed={"diabetes": True}`` (checked now, like a Profile).
+    """
+    ruleset = _ruleset(rules)
+    _check_flag("known_only", known_only)
+    pinned = _fixed(fixed)
+    return _build(input_space(ruleset), known_only=known_only, pinned=pinned)
+
+
+def _satisfying(
+    condition: Condition, space: InputSpace, *, known_only: bool
+) -> list[dict[str, Any]]:
+    """Every combination of classes of the condition's fields where it holds."""
+    names = [n for n in space.names if n in fields_read(condition)]
+    holds = compile_condition(condition, field_specs())
+    row = {name: options[0] for name, options in space.values.items()}
+    found = []
+    for combo in itertools.product(*(space.values[n] for n in names)):
+        if known_only and any(value is None for value in combo):
+            continue
+        row.update(zip(names, combo, strict=True))
+        if holds(row):
+            found.append(dict(zip(names, combo, strict=True)))
+    return found
+
+
+def _where(
+    condition: Condition, space: InputSpace, *, known_only: bool, what: str
+) -> st.SearchStrategy[Profile]:
+    combos = _satisfying(condition, space, known_only=known_only)
+    if not combos:
+        extra = " with every field known" if known_only else ""
+        raise ValueError(f"{what} can never hold{extra}, so no profile can be drawn")
+
+    def concrete(combo: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
+        return st.fixed_dictionaries(
+            {name: _class_values(space, name, option) for name, option in combo.items()}
+        )
+
+    classes = st.sampled_from(combos).flatmap(concrete)
+    return _build(space, known_only=known_only, pinned={}, classes=classes)
+
+
+def profiles_firing(
+    rule_id: str, rules: RuleSet | None = None, *, known_only: bool = False
+) -> st.SearchStrategy[Profile]:
+    """Profiles that fire rule ``rule_id``, drawn from the classes where its condition holds.
+
+    No draw is filtered away: the classes are derived from the input space, so
+    every class where the rule fires is reachable and each draw fires it.
+    """
+    ruleset = _ruleset(rules)
+    _check_flag("known_only", known_only)
+    if not isinstance(rule_id, str):
+        raise TypeError(f"rule_id must be a rule id string, not {type(rule_id).__name__}")
+    ids = [rule.id for rule in ruleset.rules]
+    if rule_id not in ids:
+        hint = difflib.get_close_matches(rule_id, ids, n=1)
+        suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
+        raise ValueError(f"the rule set has no rule '{rule_id}'{suggestion}")
+    rule = ruleset.rule(rule_id)
+    space = input_space(ruleset)
+    return _where(rule.condition, space, known_only=known_only, what=f"rule '{rule_id}'")
+
+
+def red_flag_profiles(
+    rules: RuleSet | None = None, *, known_only: bool = False
+) -> st.SearchStrategy[Profile]:
+    """Profiles with at least one known red flag: open wounds, foot infection,
+    pain of 7 or more, or worsening symptoms. Every other field is free."""
+    ruleset = _ruleset(rules)
+    _check_flag("known_only", known_only)
+    space = input_space(ruleset)
+    return _where(red_flag_condition(), space, known_only=known_only, what="a red flag")
