@@ -11,6 +11,8 @@ import pytest
 from neurotriage import RuleSet, default_rules
 from neurotriage.engines import BACKENDS, durable_available
 
+pytest_plugins = ["pytester"]  # the coverage plugin is tested in a child pytest run
+
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 

@@ -8,7 +8,6 @@ import os
 import subprocess
 import sys
 import sysconfig
-from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ import neurotriage
 from neurotriage import Decision, Profile, default_rules, evaluate, load_rules
 from neurotriage.cli import main
 from neurotriage.engines import backends_summary, durable_available
+from tests.clitools import Run, assert_clean_failure, cli, write_profile
 from tests.conftest import CONDITION_FIELDS, ROOT, SAFE, SESSION_FIELDS
 
 EXAMPLES = sorted((ROOT / "examples").glob("*.json"))
@@ -39,22 +39,6 @@ CONTRACT_DECISION_FIELDS = {
 SEVERITY_RANK = {"INFO": 0, "CAUTION": 1, "DANGER": 2}
 
 
-@dataclass(frozen=True)
-class Run:
-    """What one in-process run of the command produced."""
-
-    code: int
-    out: str
-    err: str
-
-
-def cli(*argv: str | os.PathLike[str], stdin: str = "") -> Run:
-    """Run ``neurotriage ARGV`` in-process with fresh string streams."""
-    out, err = io.StringIO(), io.StringIO()
-    code = main([os.fspath(a) for a in argv], stdout=out, stderr=err, stdin=io.StringIO(stdin))
-    return Run(code, out.getvalue(), err.getvalue())
-
-
 def load_example(path: Path) -> dict[str, Any]:
     """The example profile as a dict."""
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
@@ -66,15 +50,6 @@ def assert_one_line_error(run: Run, message: str) -> None:
     assert run.code == 2
     assert run.out == ""
     assert run.err == f"neurotriage: error: {message}\n"
-
-
-def assert_clean_failure(run: Run) -> None:
-    """Exit 2, nothing on stdout, one paragraph on stderr and no traceback."""
-    assert run.code == 2
-    assert run.out == ""
-    assert run.err.endswith("\n")
-    assert "\n\n" not in run.err
-    assert "Traceback" not in run.err
 
 
 # --- evaluate: the human-readable summary -------------------------------------------------
@@ -501,13 +476,6 @@ def broken_rules(tmp_path: Path) -> Path:
     directory.mkdir()
     (directory / "catalogue.yaml").write_text(BROKEN_RULES, encoding="utf-8")
     return directory
-
-
-def write_profile(tmp_path: Path, data: object, name: str = "profile.json") -> Path:
-    """Write ``data`` as a JSON profile file and return its path."""
-    path = tmp_path / name
-    path.write_text(json.dumps(data), encoding="utf-8")
-    return path
 
 
 @pytest.mark.parametrize(
