@@ -41,7 +41,7 @@ def _profile(profile: Any) -> str:
 
 
 def _counterexample_lines(example: Counterexample) -> list[str]:
-    lines = [f"      smallest counterexample ({example.known_fields} known fields):"]
+    lines = [f"      smallest counterexample ({example.known_fields} fields set):"]
     if example.change is None:
         lines.append(f"        profile: {_profile(example.profiles[0])}")
         lines.append(f"        fired:   {', '.join(example.fired[0]) or '(none)'}")
@@ -131,7 +131,8 @@ def lint_text(findings: Sequence[Finding]) -> str:
     """Lint findings, one per line, and a count."""
     errors = sum(f.severity == "error" for f in findings)
     lines = [str(f) for f in findings]
-    lines.append(f"{errors} errors, {len(findings) - errors} warnings")
+    warnings = len(findings) - errors
+    lines.append(f"{_count(errors, 'error')}, {_count(warnings, 'warning')}")
     return "\n".join(lines) + "\n"
 
 
@@ -210,6 +211,10 @@ def counterfactuals_text(found: Sequence[Counterfactual]) -> list[str]:
         lines.append("  no change of one or two answers changes it")
     lines.extend(f"  {item}" for item in found)
     return lines
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def _dumps(data: Any) -> str:

@@ -134,9 +134,12 @@ class Invariant:
         allowed = outcome.allowed
         if self.allowed_only is not None and not allowed <= self.allowed_only:
             extra = ", ".join(sorted(allowed - self.allowed_only))
-            found.append(f"allows {extra}" if self.allowed_only else f"allows {extra}, not none")
+            expected = (
+                "only " + ", ".join(sorted(self.allowed_only)) if self.allowed_only else "none"
+            )
+            found.append(f"allows {extra}; expected {expected}")
         if allowed & self.not_allowed:
-            found.append(f"allows {', '.join(sorted(allowed & self.not_allowed))}")
+            found.append(f"allows {', '.join(sorted(allowed & self.not_allowed))}; expected not")
         level = outcome.referral
         wanted = self.referral_at_least
         if wanted is not None and REFERRAL_LEVELS.index(level) < REFERRAL_LEVELS.index(wanted):

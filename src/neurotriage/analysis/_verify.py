@@ -111,7 +111,8 @@ _RANK = {level: i for i, level in enumerate(REFERRAL_LEVELS)}
 def _riskier(low: Outcome, high: Outcome) -> list[str]:
     problems = []
     if high.allowed - low.allowed:
-        problems.append(f"allows {', '.join(sorted(high.allowed - low.allowed))} more")
+        extra = ", ".join(sorted(high.allowed - low.allowed))
+        problems.append(f"the riskier profile allows {extra}, which the other blocks")
     if _RANK[high.referral] < _RANK[low.referral]:
         problems.append(f"referral falls from {low.referral} to {high.referral}")
     if low.warnings - high.warnings:
@@ -120,8 +121,8 @@ def _riskier(low: Outcome, high: Outcome) -> list[str]:
 
 
 def _unknown_not_safer(known: Outcome, unknown: Outcome) -> list[str]:
-    extra = unknown.allowed - known.allowed
-    return [f"allows {', '.join(sorted(extra))} more"] if extra else []
+    extra = ", ".join(sorted(unknown.allowed - known.allowed))
+    return [f"unknown allows {extra}, which the known answer blocks"] if extra else []
 
 
 def _clearance_relaxes(before: Outcome, cleared: Outcome) -> list[str]:
