@@ -1,0 +1,299 @@
+"""The pytest plugin: ``--neurotriage-coverage`` in a child pytest run (pytester)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pytest
+
+import neurotriage._evaluate
+from neurotriage import RuleSet, evaluate
+
+#: Two profiles the child run's tests evaluate.
+WOUND: dict[str, Any] = {"open_wounds": True}
+READY: dict[str, Any] = {
+    "diabetes": False,
+    "neuropathy_severity": "mild",
+    "pain_level": 3,
+    "symptoms_worsening": False,
+    "open_wounds": False,
+    "foot_infection": False,
+    "home_remedies_no_relief": False,
+    "other_conditions": [],
+    "cleared_by_clinician": True,
+}
+
+USER_TESTS = f"""
+import neurotriage
+
+def test_wound():
+    assert neurotriage.evaluate({WOUND!r}, backend="reference").verdict == "see_doctor"
+
+def test_ready():
+    assert neurotriage.evaluate({READY!r}, backend="reference").verdict == "proceed"
+"""
+
+NO_EVALUATE = """
+def test_nothing():
+    assert True
+"""
+
+FAILING = f"""
+import neurotriage
+
+def test_wound():
+    assert neurotriage.evaluate({WOUND!r}, backend="reference").verdict == "proceed"
+"""
+
+#: The child run needs no cache, and hypothesis' and coverage's plugins only slow it down.
+CHILD = ("-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-p", "no:pytest_cov")
+
+
+def expected_report(rules: RuleSet, profiles: list[dict[str, Any]]) -> list[str]:
+    """The report lines for one rule set, computed by evaluating the profiles here."""
+    counts: Counter[str] = Counter()
+    for profile in profiles:
+        counts.update(evaluate(profile, rules=rules, backend="reference").fired_rules)
+    total = len(rules.rules)
+    never = [rule for rule in rules.rules if rule.id not in counts]
+    fired = total - len(never)
+    return [
+        (
+            f"rule set {rules.version}: {fired} of {total} rules fired "
+            f"({100 * fired / total:.1f}%) over {len(profiles)} evaluations"
+        ),
+        f"rules never exercised ({len(never)}):",
+        *(f"  {rule.file}:{rule.line}: {rule.id}" for rule in never),
+    ]
+
+
+def section(result: pytest.RunResult) -> list[str]:
+    """The lines of the coverage section, up to the final summary line."""
+    lines = result.outlines
+    start = next(i for i, line in enumerate(lines) if "neurotriage rule coverage ===" in line)
+    end = next(i for i in range(start + 1, len(lines)) if lines[i].startswith("====="))
+    return [line for line in lines[start + 1 : end] if line]
+
+
+def combined_percent(rules: RuleSet, profiles: list[dict[str, Any]]) -> float:
+    """The share of the rules the profiles fire, computed here."""
+    fired = set()
+    for profile in profiles:
+        fired.update(evaluate(profile, rules=rules, backend="reference").fired_rules)
+    return 100 * len(fired) / len(rules.rules)
+
+
+def test_report_lists_the_rules_never_exercised(pytester, rules):
+    """With the option, a section names the rule set, the share fired and each rule never fired."""
+    pytester.makepyfile(test_user=USER_TESTS)
+    result = pytester.runpytest("--neurotriage-coverage", *CHILD)
+    assert result.ret == pytest.ExitCode.OK
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["*= neurotriage rule coverage =*"])
+    assert section(result) == expected_report(rules, [WOUND, READY])
+
+
+def test_report_names_known_rules(pytester, rules):
+    """The never-exercised list has the rules these two profiles cannot reach, located."""
+    pytester.makepyfile(test_user=USER_TESTS)
+    result = pytester.runpytest("--neurotriage-coverage", *CHILD)
+    place = {rule.id: f"{rule.file}:{rule.line}" for rule in rules.rules}
+    result.stdout.fnmatch_lines(
+        [
+            "rules never exercised (*):",
+            f"  {place['diabetes-needs-clearance']}: diabetes-needs-clearance",
+            f"  {place['red-flag-severe-pain']}: red-flag-severe-pain",
+            f"  {place['sharp-pain-stop']}: sharp-pain-stop",
+        ]
+    )
+    assert ": red-flag-open-wounds" not in result.stdout.str()
+
+
+def test_without_the_option_there_is_no_section(pytester):
+    """The plugin is off unless asked for: no section, nothing recorded."""
+    pytester.makepyfile(test_user=USER_TESTS)
+    result = pytester.runpytest(*CHILD)
+    assert result.ret == pytest.ExitCode.OK
+    assert "neurotriage rule coverage" not in result.stdout.str()
+    assert "rules never exercised" not in result.stdout.str()
+
+
+def test_fail_under_fails_an_otherwise_passing_run(pytester, rules):
+    """Below --neurotriage-coverage-fail-under the run exits 1 with a FAIL line; tests passed."""
+    pytester.makepyfile(test_user=USER_TESTS)
+    result = pytester.runpytest("--neurotriage-coverage-fail-under=100", *CHILD)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.assert_outcomes(passed=2)
+    percent = combined_percent(rules, [WOUND, READY])
+    assert section(result) == [
+        *expected_report(rules, [WOUND, READY]),
+        f"FAIL: neurotriage rule coverage {percent:.1f}% is below 100%",
+    ]
+
+
+@pytest.mark.parametrize("threshold", ["10", "0", "25.5"])
+def test_low_threshold_passes(pytester, rules, threshold):
+    """At or above the threshold the run passes and says the threshold was reached."""
+    pytester.makepyfile(test_user=USER_TESTS)
+    result = pytester.runpytest(f"--neurotriage-coverage-fail-under={threshold}", *CHILD)
+    assert result.ret == pytest.ExitCode.OK
+    percent = combined_percent(rules, [WOUND, READY])
+    assert section(result)[-1] == (
+        f"neurotriage rule coverage {percent:.1f}% reaches {float(threshold):g}%"
+    )
+
+
+def test_threshold_equal_to_the_share_passes(pytester, rules):
+    """A threshold of exactly the share fired passes (fail only when below)."""
+    pytester.makepyfile(test_user=USER_TESTS)
+    percent = combined_percent(rules, [WOUND, READY])
+    result = pytester.runpytest(f"--neurotriage-coverage-fail-under={percent!r}", *CHILD)
+    assert result.ret == pytest.ExitCode.OK
+
+
+def test_threshold_just_above_the_share_fails(pytester, rules):
+    """A threshold a hair above the share fired fails, though both print as the same 0.1%."""
+    pytester.makepyfile(test_user=USER_TESTS)
+    percent = combined_percent(rules, [WOUND, READY])
+    result = pytester.runpytest(f"--neurotriage-coverage-fail-under={percent + 0.01}", *CHILD)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines([f"FAIL: neurotriage rule coverage {percent:.1f}% is below *%"])
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        pytest.param(
+            "abc", "--neurotriage-coverage-fail-under takes a percentage, not 'abc'", id="word"
+        ),
+        pytest.param(
+            "", "--neurotriage-coverage-fail-under takes a percentage, not ''", id="empty"
+        ),
+        pytest.param("101", "--neurotriage-coverage-fail-under must be 0-100, not 101", id="101"),
+        pytest.param("-1", "--neurotriage-coverage-fail-under must be 0-100, not -1", id="-1"),
+        pytest.param("nan", "--neurotriage-coverage-fail-under must be 0-100, not nan", id="nan"),
+    ],
+)
+def test_bad_percentage_is_a_usage_error(pytester, value, message):
+    """A threshold that is not a percentage in 0-100 stops the run with a usage error."""
+    pytester.makepyfile(test_user=USER_TESTS)
+    result = pytester.runpytest(f"--neurotriage-coverage-fail-under={value}", *CHILD)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"ERROR: {message}"])
+    assert "neurotriage rule coverage" not in result.stdout.str()
+
+
+def test_no_evaluate_calls_are_reported(pytester):
+    """A run whose tests never call evaluate() says so."""
+    pytester.makepyfile(test_user=NO_EVALUATE)
+    result = pytester.runpytest("--neurotriage-coverage", *CHILD)
+    assert result.ret == pytest.ExitCode.OK
+    assert section(result) == ["no evaluate() calls were recorded: 0 rules exercised"]
+
+
+def test_no_evaluate_calls_fail_a_threshold(pytester):
+    """With no evaluate() calls the share is 0%, below any positive threshold."""
+    pytester.makepyfile(test_user=NO_EVALUATE)
+    result = pytester.runpytest("--neurotriage-coverage-fail-under=1", *CHILD)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    assert section(result) == [
+        "no evaluate() calls were recorded: 0 rules exercised",
+        "FAIL: neurotriage rule coverage 0.0% is below 1%",
+    ]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        pytest.param(("--neurotriage-coverage",), id="report-only"),
+        pytest.param(("--neurotriage-coverage-fail-under=0",), id="threshold-met"),
+        pytest.param(("--neurotriage-coverage-fail-under=100",), id="threshold-missed"),
+    ],
+)
+def test_failing_tests_still_fail(pytester, options):
+    """A failing test fails the run whatever the coverage; the section is still printed."""
+    pytester.makepyfile(test_user=FAILING)
+    result = pytester.runpytest(*options, *CHILD)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*= neurotriage rule coverage =*", "rule set *"])
+
+
+def test_each_rule_set_is_reported_apart(pytester, rules):
+    """Decisions of a custom rule set get their own line, after the built-in rule set's."""
+    pytester.makefile(
+        ".yaml",
+        custom="""\
+techniques:
+  - id: gentle_stroking
+    name: Gentle stroking
+    area: foot
+    how_to: Stroke lightly.
+    pressure_ceiling: light
+rules:
+  - id: wounds
+    description: Open wounds rule out massage.
+    when: open_wounds
+    block: all
+    verdict: see_doctor
+  - id: infection
+    description: An infection rules out massage.
+    when: foot_infection
+    block: all
+    verdict: see_doctor
+""",
+    )
+    pytester.makepyfile(
+        test_user=USER_TESTS
+        + """
+from pathlib import Path
+
+def test_custom():
+    custom = neurotriage.load_rules(Path(__file__).parent / "custom.yaml")
+    assert neurotriage.evaluate({"open_wounds": True}, rules=custom).verdict == "see_doctor"
+"""
+    )
+    result = pytester.runpytest("--neurotriage-coverage", *CHILD)
+    assert result.ret == pytest.ExitCode.OK
+    custom = neurotriage.load_rules(pytester.path / "custom.yaml")
+    assert section(result) == [
+        *expected_report(rules, [WOUND, READY]),
+        f"rule set {custom.version}: 1 of 2 rules fired (50.0%) over 1 evaluations",
+        "rules never exercised (1):",
+        f"  {pytester.path / 'custom.yaml'}:13: infection",
+    ]
+
+
+def test_observer_is_removed_after_the_run(pytester):
+    """The child run's recorder stops observing evaluate() when the run ends."""
+    pytester.makepyfile(test_user=USER_TESTS)
+    before = neurotriage._evaluate._observers
+    result = pytester.runpytest("--neurotriage-coverage", *CHILD)
+    assert result.ret == pytest.ExitCode.OK
+    assert neurotriage._evaluate._observers == before
+
+
+def test_plugin_is_registered_by_entry_point(pytester):
+    """The plugin is found through its pytest11 entry point and its options are in --help."""
+    result = pytester.runpytest("--help", *CHILD)
+    result.stdout.fnmatch_lines(
+        [
+            "neurotriage rule coverage:",
+            "  --neurotriage-coverage*",
+            "  --neurotriage-coverage-fail-under=PCT",
+        ]
+    )
+
+
+def test_report_in_a_fresh_process(pytester, rules):
+    """In a child process (entry point loaded from scratch, default backend) the report is alike."""
+    pytester.makepyfile(test_user=USER_TESTS.replace(', backend="reference"', ""))
+    result = pytester.runpytest_subprocess("--neurotriage-coverage-fail-under=100", *CHILD)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.assert_outcomes(passed=2)
+    percent = combined_percent(rules, [WOUND, READY])
+    assert section(result) == [
+        *expected_report(rules, [WOUND, READY]),
+        f"FAIL: neurotriage rule coverage {percent:.1f}% is below 100%",
+    ]
