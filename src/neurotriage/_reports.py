@@ -146,7 +146,7 @@ def coverage_text(coverage: RuleCoverage) -> str:
     total = len(coverage.rules.rules)
     lines = [
         (
-            f"Rule set {coverage.rules.version}: {coverage.evaluations:,} profiles, "
+            f"Rule set {coverage.rules.version}: {_count(coverage.evaluations, 'profile')}, "
             f"{coverage.fired} of {total} rules fired ({coverage.percent:.1f}%)"
         ),
     ]
@@ -173,7 +173,7 @@ def diff_text(result: RuleSetDiff) -> str:
         f"{result.old_version} -> {result.new_version}",
         (
             f"{result.changed:,} of {result.space_size:,} classes decide differently "
-            f"({len(result.groups)} kinds of change)"
+            f"({_count(len(result.groups), 'kind')} of change)"
         ),
     ]
     for group in result.groups:
@@ -214,7 +214,7 @@ def counterfactuals_text(found: Sequence[Counterfactual]) -> list[str]:
 
 
 def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+    return f"{number:,} {noun}" if number == 1 else f"{number:,} {noun}s"
 
 
 def _dumps(data: Any) -> str:

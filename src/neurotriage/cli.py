@@ -103,6 +103,17 @@ def _parser(stdout: IO[str], stderr: IO[str]) -> _Parser:
     return parser
 
 
+def _percent(text: str) -> float:
+    """A percentage argument: a finite number from 0 to 100."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a percentage: {text!r}") from None
+    if not 0 <= value <= 100:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"a percentage must be 0-100, not {text}")
+    return value
+
+
 def _analysis_commands(commands: Any, stdout: IO[str], stderr: IO[str]) -> None:
     def rules_option(sub: argparse.ArgumentParser) -> None:
         sub.add_argument(
@@ -141,7 +152,7 @@ def _analysis_commands(commands: Any, stdout: IO[str], stderr: IO[str]) -> None:
         "--backend", choices=BACKENDS, help="default: durable where it imports"
     )
     coverage_cmd.add_argument(
-        "--fail-under", type=float, metavar="PCT", help="exit 1 if fewer rules fired"
+        "--fail-under", type=_percent, metavar="PCT", help="exit 1 if fewer rules fired (0-100)"
     )
     format_option(coverage_cmd)
     diff_cmd = commands.add_parser(
@@ -301,7 +312,8 @@ def _read_corpus(name: str, stdin: IO[str]) -> list[Profile]:
     except (OSError, UnicodeError) as err:
         raise _InputError(f"cannot read {shown}: {getattr(err, 'strerror', None) or err}") from err
     profiles, problems = [], []
-    for number, line in enumerate(text.splitlines(), start=1):
+    # JSON Lines breaks lines at \n only: U+2028 and friends may sit inside a string
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:

@@ -40,7 +40,7 @@ def _percent(value: str) -> float:
         raise pytest.UsageError(
             f"--neurotriage-coverage-fail-under takes a percentage, not {value!r}"
         ) from None
-    if not 0 <= number <= 100:
+    if not 0 <= number <= 100:  # also refuses nan
         raise pytest.UsageError(f"--neurotriage-coverage-fail-under must be 0-100, not {value}")
     return number
 
@@ -103,8 +103,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     config = session.config
     recorder = config.stash.get(_RECORDER, None)
     threshold = config.getoption("neurotriage_coverage_fail_under")
-    if recorder is None or threshold is None:
-        return
+    if recorder is None or threshold is None or config.option.collectonly:
+        return  # collecting runs no test, so it measures nothing
     fired, total = _total(recorder.coverage())
     percent = 100.0 * fired / total if total else 0.0
     below = percent < threshold

@@ -413,11 +413,6 @@ def test_cli_crlf_and_byte_order_mark(small, tmp_path):
     assert "3 profiles, 2 of 4 rules fired (50.0%)" in run.out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_read_corpus splits with str.splitlines(), which also splits inside a JSON "
-    "string at U+2028 (and U+0085, U+2029); JSON Lines separates lines only at \\n",
-)
 def test_cli_line_separator_inside_a_string_is_not_a_line_break(small, tmp_path):
     """A raw U+2028 inside a JSON string is part of the line, as JSON Lines defines it."""
     corpus = write(

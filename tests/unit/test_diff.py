@@ -400,7 +400,7 @@ def test_dropped_warning_text_is_exact(tmp_path):
     old, new = load_rules(DIFF / "base.yaml").version, load_rules(path).version
     assert run.out == (
         f"{old} -> {new}\n"
-        "81 of 243 classes decide differently (1 kinds of change)\n"
+        "81 of 243 classes decide differently (1 kind of change)\n"
         "LESS SAFE: 81 classes\n"
         "    warning firm: given -> dropped  (less safe)\n"
         '    e.g. {"requested_pressure": "firm"}\n'
@@ -416,7 +416,7 @@ def test_stricter_text_is_exact(tmp_path):
     old, new = load_rules(DIFF / "base.yaml").version, load_rules(path).version
     assert run.out == (
         f"{old} -> {new}\n"
-        "18 of 243 classes decide differently (1 kinds of change)\n"
+        "18 of 243 classes decide differently (1 kind of change)\n"
         "change: 18 classes\n"
         "    technique gentle_stroking: allowed -> blocked\n"
         '    e.g. {"open_wounds": false, "requested_pressure": "firm"}\n'

@@ -87,7 +87,11 @@ def counterfactuals(
     Answers only change to known values (never to "unknown"). Single changes
     come first, then pairs, each in Profile field order.
     """
-    if max_changes not in (1, 2):
+    if (
+        isinstance(max_changes, bool)
+        or not isinstance(max_changes, int)
+        or max_changes not in (1, 2)
+    ):
         raise ValueError(f"max_changes must be 1 or 2, not {max_changes!r}")
     checked = as_profile(profile)
     ruleset = rules if rules is not None else default_rules()

@@ -4,7 +4,8 @@ Both rule sets are enumerated over one input space that splits wherever
 either could tell values apart; every class whose outcome changed is
 described (verdict, techniques, referral, warnings), and classes with the
 same changes are grouped and counted. A change is *less safe* when it allows
-a technique, lowers the referral or the verdict, or drops a warning.
+a technique or a firmer pressure, lowers the referral or the verdict, or drops
+or softens a warning.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from typing import Any
 
 from neurotriage.analysis._enumerate import enumerate_space
 from neurotriage.analysis._space import input_space
-from neurotriage.decision import REFERRAL_LEVELS, VERDICTS, Outcome
+from neurotriage.decision import REFERRAL_LEVELS, SEVERITIES, VERDICTS, Outcome
 from neurotriage.profile import Profile
 from neurotriage.ruleset import RuleSet
 
 __all__ = ["Change", "ChangeGroup", "RuleSetDiff", "diff"]
+
+PRESSURES = ("light", "moderate", "firm")  # the Pressure values, gentlest first
 
 
 @dataclass(frozen=True)
@@ -77,27 +80,58 @@ class RuleSetDiff:
         return any(group.less_safe for group in self.groups)
 
 
-def _technique_state(outcome: Outcome, catalogue: frozenset[str], technique: str) -> str:
-    if technique not in catalogue:
+@dataclass(frozen=True)
+class _Catalogue:
+    """What a rule set says about techniques and warnings beyond their ids."""
+
+    pressure: dict[str, str]  # technique id -> pressure ceiling
+    severity: dict[str, str]  # warning code -> severity
+
+    @classmethod
+    def of(cls, rules: RuleSet) -> _Catalogue:
+        return cls(
+            {t.id: t.pressure_ceiling for t in rules.techniques},
+            {r.warn.code: r.warn.severity for r in rules.rules if r.warn is not None},
+        )
+
+
+def _technique_state(outcome: Outcome, catalogue: _Catalogue, technique: str) -> str:
+    if technique not in catalogue.pressure:
         return "not in the catalogue"
     return "allowed" if technique in outcome.allowed else "blocked"
 
 
-def _changes(
-    old: Outcome, new: Outcome, old_catalogue: frozenset[str], new_catalogue: frozenset[str]
-) -> tuple[Change, ...]:
+def _changes(old: Outcome, new: Outcome, was: _Catalogue, now: _Catalogue) -> tuple[Change, ...]:
     changes = []
     if old.verdict != new.verdict:
         lower = VERDICTS.index(new.verdict) < VERDICTS.index(old.verdict)
         changes.append(Change("verdict", old.verdict, new.verdict, lower))
-    for technique in sorted(old_catalogue | new_catalogue):
-        before = _technique_state(old, old_catalogue, technique)
-        after = _technique_state(new, new_catalogue, technique)
+    for technique in sorted(was.pressure.keys() | now.pressure.keys()):
+        before = _technique_state(old, was, technique)
+        after = _technique_state(new, now, technique)
         if before != after:
             changes.append(Change(f"technique {technique}", before, after, after == "allowed"))
+        elif before == "allowed" and was.pressure[technique] != now.pressure[technique]:
+            higher = PRESSURES.index(now.pressure[technique]) > PRESSURES.index(
+                was.pressure[technique]
+            )
+            changes.append(
+                Change(
+                    f"technique {technique} pressure ceiling",
+                    was.pressure[technique],
+                    now.pressure[technique],
+                    higher,
+                )
+            )
     if old.referral != new.referral:
         lower = REFERRAL_LEVELS.index(new.referral) < REFERRAL_LEVELS.index(old.referral)
         changes.append(Change("referral", old.referral, new.referral, lower))
+    for code in sorted(old.warnings & new.warnings):
+        if was.severity[code] != now.severity[code]:
+            milder = SEVERITIES.index(now.severity[code]) < SEVERITIES.index(was.severity[code])
+            changes.append(
+                Change(f"warning {code} severity", was.severity[code], now.severity[code], milder)
+            )
     changes.extend(
         Change(f"warning {code}", "given", "dropped", less_safe=True)
         for code in sorted(old.warnings - new.warnings)
@@ -119,7 +153,7 @@ def diff(old: RuleSet, new: RuleSet) -> RuleSetDiff:
     space = input_space(old, new)
     before = enumerate_space(old, space, "reference")
     after = enumerate_space(new, space, "reference")
-    catalogues = frozenset(old.technique_ids), frozenset(new.technique_ids)
+    catalogues = _Catalogue.of(old), _Catalogue.of(new)
     memo: dict[tuple[int, int], tuple[Change, ...]] = {}
     groups: dict[tuple[Change, ...], list[int]] = {}  # changes -> [count, best known, index]
     changed = 0
