@@ -10,9 +10,9 @@ technique, each rule's reason and warning, the therapies) are built once per
 RuleSet by :func:`decision_parts` and shared by every Decision.
 
 A Decision depends only on the set of rules that fired and on which of the
-fields those rules ask about are unknown, so each RuleSet keeps a bounded
-cache of the Decisions it has made, keyed by exactly that. Every call gets a
-copy of its own: every list in it is new, and only frozen, list-free parts
+fields the rules ask about are unknown, so each RuleSet keeps a bounded cache
+of the Decisions it has made, keyed by exactly that. Every call gets a copy
+of its own: every list in it is new, and only frozen, list-free parts
 (techniques, reasons, warnings, therapies) are shared between Decisions.
 """
 
@@ -69,12 +69,10 @@ class DecisionParts:
     names: dict[str, str]
     therapies: list[TherapySuggestion]
     rules: dict[str, _RuleParts]
-    #: fired rule ids -> the fields those rules ask about, in Profile order
-    asked: BoundedCache[frozenset[str], tuple[str, ...]] = field(
-        default_factory=lambda: BoundedCache(CACHE_SIZE), compare=False, repr=False
-    )
-    #: (fired rule ids, unanswered questions) -> the Decision, to be copied for each caller
-    decisions: BoundedCache[tuple[frozenset[str], tuple[str, ...]], _Template] = field(
+    #: every Profile field some rule asks about: only their being unknown matters
+    asked: tuple[str, ...] = ()
+    #: (fired rule ids, which asked fields are unknown) -> the Decision, copied for each caller
+    decisions: BoundedCache[tuple[frozenset[str], tuple[bool, ...]], _Template] = field(
         default_factory=lambda: BoundedCache(CACHE_SIZE), compare=False, repr=False
     )
 
@@ -112,33 +110,28 @@ def decision_parts(ruleset: RuleSet) -> DecisionParts:
         reason = Reason(rule_id=rule.id, message=rule.description)
         rules[rule.id] = _RuleParts(rule, reason, referral, warning, rank)
     names = {t.id: t.name for t in ruleset.techniques}
-    return DecisionParts(allowed, names, therapies, rules)
+    asked = {name for rule in ruleset.rules for name in rule.ask}
+    return DecisionParts(
+        allowed, names, therapies, rules, tuple(name for name in field_specs() if name in asked)
+    )
 
 
 def combine(ruleset: RuleSet, profile: Profile, fired: Iterable[str]) -> Decision:
     """The Decision for ``profile`` given the ids of the rules that fired."""
     parts = ruleset.decision_parts
     fired_ids = fired if isinstance(fired, frozenset) else frozenset(fired)
-    asked = parts.asked.get(fired_ids)
-    if asked is None:
-        asked = parts.asked.put(fired_ids, _asked(parts, fired_ids))
     values = profile.__dict__
-    questions = tuple([name for name in asked if values[name] is None]) if asked else ()
-    key = (fired_ids, questions)
+    key = (fired_ids, tuple([values[name] is None for name in parts.asked]))
     template = parts.decisions.get(key)
-    if template is None:
-        decided = _decide(ruleset, parts, fired_ids, questions)
-        template = parts.decisions.put(key, _Template(decided))
-    return template.build()
-
-
-def _asked(parts: DecisionParts, fired: frozenset[str]) -> tuple[str, ...]:
-    asked = {name for rule_id in fired for name in parts.rules[rule_id].rule.ask}
-    return tuple(name for name in field_specs() if name in asked)
+    if template is not None:
+        return template.build()
+    decision = _decide(ruleset, parts, values, fired_ids)
+    parts.decisions.put(key, _Template(decision))
+    return decision  # shares no list with the template, so it can go out as it is
 
 
 def _decide(
-    ruleset: RuleSet, parts: DecisionParts, fired: frozenset[str], questions: tuple[str, ...]
+    ruleset: RuleSet, parts: DecisionParts, values: dict[str, Any], fired: frozenset[str]
 ) -> Decision:
     fired_parts = [parts.rules[rule_id] for rule_id in sorted(fired)]
     reasons: dict[str, list[Reason]] = {}
@@ -166,6 +159,9 @@ def _decide(
         warnings.values(), key=lambda w: (-_SEVERITY_RANK[w.severity], w.code)
     )
 
+    asked = {name for part in fired_parts for name in part.rule.ask}
+    questions = [name for name in values if name in asked and values[name] is None]
+
     verdict: Verdict = VERDICTS[max((p.verdict_rank for p in fired_parts), default=0)]
 
     return Decision(
@@ -174,7 +170,7 @@ def _decide(
         blocked_techniques=blocked,
         referral=Referral(level=level, reasons=referral_reasons),
         warnings=ordered_warnings,
-        questions=list(questions),
+        questions=questions,
         complementary_therapies=parts.therapies,
         fired_rules=[p.rule.id for p in fired_parts],
         ruleset_version=ruleset.version,
