@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import gc
 import importlib
+import itertools
 import json
 import os
 import platform
@@ -34,14 +35,18 @@ import tracemalloc
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from corpus import corpus
 from floor import decide, summary
 
 import neurotriage
 from neurotriage import Profile, RuleSet, evaluate, load_rules
+from neurotriage.analysis import input_space
 from neurotriage.engines import durable_available
+
+if TYPE_CHECKING:
+    from direct import DirectDurable
 
 BENCH = Path(__file__).resolve().parent
 RULES_DIR = BENCH.parent / "rules"
@@ -172,7 +177,24 @@ def check_floor(
     return report
 
 
-def direct_driver(rules: RuleSet, profiles: list[Profile]) -> Any:
+def miss_path(backends: list[str], count: int) -> dict[str, float]:
+    """Mean us of evaluate(Profile) when every call is a new class: nothing cached helps."""
+    rules = load_rules(RULES_DIR)
+    space = input_space(rules)
+    step = max(1, space.size // count)
+    profiles = list(itertools.islice(space, 0, None, step))[:count]
+    means = {}
+    for backend in backends:
+        fresh = load_rules(RULES_DIR)
+        evaluate(profiles[0], rules=fresh, backend=backend)  # compile outside the timing
+        started = time.perf_counter()
+        for profile in profiles[1:]:
+            evaluate(profile, rules=fresh, backend=backend)
+        means[backend] = (time.perf_counter() - started) / (len(profiles) - 1) * 1e6
+    return means
+
+
+def direct_driver(rules: RuleSet, profiles: list[Profile]) -> DirectDurable:
     """durable-rules driven by hand, checked against the durable engine on every profile."""
     from direct import DirectDurable  # noqa: PLC0415 - needs durable-rules
 
@@ -190,7 +212,7 @@ def latency(
     profiles: list[Profile],
     backends: list[str],
     *,
-    direct: Any,
+    direct: DirectDurable | None,
     passes: int,
 ) -> tuple[list[Measure], float]:
     """Per-call times of every measure, interleaved; and the timer overhead subtracted."""
@@ -462,15 +484,15 @@ def judge(
             "text": "durable adapter overhead: durable-rules not available",
         }
     else:
-        overhead = by_key["durable.profile"].median_us / direct.median_us - 1
-        engine = by_key["durable.fired"].median_us / direct.median_us - 1
+        adapter = by_key["durable.fired"].median_us / direct.median_us - 1
+        whole = by_key["durable.profile"].median_us / direct.median_us - 1
         targets["durable_adapter_overhead"] = {
-            "value": overhead,
-            "engine_only": engine,
+            "value": adapter,
+            "whole_call": whole,
             "target": MAX_ADAPTER_OVERHEAD,
-            "met": overhead <= MAX_ADAPTER_OVERHEAD,
-            "text": f"durable evaluate(Profile) within {MAX_ADAPTER_OVERHEAD:.0%} of direct: "
-            f"{overhead:+.0%} (engine.fired alone {engine:+.0%})",
+            "met": adapter <= MAX_ADAPTER_OVERHEAD,
+            "text": f"durable adapter (engine.fired) within {MAX_ADAPTER_OVERHEAD:.0%} of direct: "
+            f"{adapter:+.0%} (whole evaluate(Profile), Decision included: {whole:+.0%})",
         }
     worst = max(compiled["load_and_compile_ms"].values())
     targets["load_and_compile_ms"] = {
@@ -544,8 +566,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows, by_key = report_latency(measures, overhead)
     cold = checks["cold_first_pass_mean_us"]
     print(
-        "cold first pass (fresh RuleSet, mean us): "
+        "cold first pass over the corpus (fresh RuleSet, mean us): "
         + ", ".join(f"{b} evaluate(dict) {cold[b]:.1f}" for b in backends)
+    )
+    misses = miss_path(backends, 5_000 if args.quick else 20_000)
+    checks["all_miss_mean_us"] = misses
+    print(
+        "every call a new class (input-space profiles, mean us): "
+        + ", ".join(f"{b} evaluate(Profile) {misses[b]:.1f}" for b in backends)
     )
 
     compiled = compile_times(backends, 5 if args.quick else 15)
