@@ -28,22 +28,43 @@ rules:
   - {id: none, description: g, when: other_conditions is empty, ask: [diabetes]}
   - {id: firm, description: h, when: requested_pressure >= "moderate", ask: [diabetes]}
 """
-LISTS = [None, [], ["kidney disease"], ["varicose veins"], ["arthritis"], ["kidney disease", "x"]]
+LISTS = [None, [], ["kidney disease"], ["varicose veins"], ["gout"], ["kidney disease", "gout"]]
+
+
+#: Conditions whose keys take each shape: no int or list field, or only one of them.
+SHAPES = {
+    "plain": "when: diabetes and not cleared_by_clinician",
+    "one-int": "when: pain_level >= 4",
+    "one-list": "when: '\"gout\" in other_conditions'",
+}
+
+
+def rule_set(directory: Path, rules: str) -> RuleSet:
+    """The default catalogue with ``rules`` as its only rule file."""
+    directory.mkdir(exist_ok=True)
+    (directory / "techniques.yaml").write_text((ROOT / "rules" / "techniques.yaml").read_text())
+    (directory / "rules.yaml").write_text(rules)
+    return load_rules(directory)
 
 
 @pytest.fixture(scope="module")
 def thresholds(tmp_path_factory: pytest.TempPathFactory) -> RuleSet:
     """A rule set whose classes split pain at 0, 1, 3, 4, 5, 6, 7, 8, 10 and lists three ways."""
-    directory: Path = tmp_path_factory.mktemp("thresholds")
-    (directory / "techniques.yaml").write_text((ROOT / "rules" / "techniques.yaml").read_text())
-    (directory / "rules.yaml").write_text(THRESHOLDS)
-    return load_rules(directory)
+    return rule_set(tmp_path_factory.mktemp("thresholds"), THRESHOLDS)
 
 
-def test_every_value_of_every_class_fires_what_its_representative_fires(thresholds):
-    """Each pain level, list and pressure, looked up after its class's representative, is exact."""
-    engine = ReferenceEngine(thresholds)
-    space = input_space(thresholds)
+@pytest.fixture(scope="module", params=list(SHAPES))
+def shaped(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> RuleSet:
+    """A one-rule rule set for each condition of SHAPES."""
+    when = SHAPES[request.param]
+    rules = f"rules:\n  - {{id: r, description: a, {when}, ask: [foot_infection]}}\n"
+    return rule_set(tmp_path_factory.mktemp(request.param), rules)
+
+
+def check_every_value_against_its_representative(rules: RuleSet) -> None:
+    """Cache every class, then look up every mix of values: each is a hit, and exact."""
+    engine = ReferenceEngine(rules)
+    space = input_space(rules)
     for profile in space:
         engine.fired(profile)  # every class is now cached, under its representative
     assert len(engine._cache) == space.size
@@ -58,6 +79,24 @@ def test_every_value_of_every_class_fires_what_its_representative_fires(threshol
         )
         assert engine.fired(profile) == engine.evaluate_rules(profile), profile
     assert len(engine._cache) == space.size  # no new class: every lookup was a hit
+    outside = Profile.model_construct(pain_level=15, other_conditions=["gout"])  # never validated
+    assert engine.fired(outside) == engine.evaluate_rules(outside)
+
+
+def test_every_value_of_every_class_fires_what_its_representative_fires(thresholds):
+    """Each pain level, list and pressure, looked up after its class's representative, is exact."""
+    check_every_value_against_its_representative(thresholds)
+
+
+def test_keys_of_every_shape_are_exact(shaped):
+    """Rule sets reading no int or list field, or only one of them, key just as exactly."""
+    check_every_value_against_its_representative(shaped)
+
+
+def test_a_key_over_many_special_fields_classifies_each():
+    """Past two int or list fields the key is built in a loop, with the same result."""
+    key = reference._compose(None, [("a", str), ("b", abs), ("c", len)])
+    assert key({"a": 1, "b": -2, "c": [0]}) == (None, "1", 2, 1)
 
 
 @settings(max_examples=300, deadline=None)

@@ -84,25 +84,62 @@ def class_key(ruleset: RuleSet, specs: Mapping[str, FieldSpec]) -> ClassKey:
     # the parser only lets lists be tested with is (not) empty, "x" in and is (un)known
     read = sorted(ruleset.fields_read)
     as_is = [name for name in read if specs[name].kind in ("bool", "enum")]
-    ints = tuple(
-        (name, tuple(sorted(cuts.get(name, ())))) for name in read if specs[name].kind == "int"
-    )
-    lists = tuple(
-        (name, tuple(sorted(members.get(name, ())))) for name in read if specs[name].kind == "list"
-    )
-    same = operator.itemgetter(*as_is) if as_is else None
+    special: list[tuple[str, Classify]] = []
+    for name in read:
+        spec = specs[name]
+        if spec.kind == "int":
+            special.append((name, _int_classes(spec, tuple(sorted(cuts.get(name, ()))))))
+        elif spec.kind == "list":
+            special.append((name, _list_classes(tuple(sorted(members.get(name, ()))))))
+    return _compose(operator.itemgetter(*as_is) if as_is else None, special)
 
-    def key(values: Mapping[str, Any]) -> Hashable:
-        parts: list[Hashable] = [same(values)] if same is not None else []
-        for name, limits in ints:
-            value = values[name]
-            parts.append(None if value is None else bisect_right(limits, value))
-        for name, items in lists:
-            value = values[name]
-            parts.append(None if value is None else (len(value) == 0, *[i in value for i in items]))
-        return tuple(parts)
 
-    return key
+Classify = Callable[[Any], Hashable]
+
+
+class _IntClasses(dict[Any, Hashable]):
+    """Value -> class index of an int field, every value of its domain precomputed."""
+
+    def __init__(self, limits: tuple[int, ...], low: int, high: int) -> None:
+        super().__init__({None: None})
+        self.limits = limits
+        self.update({value: bisect_right(limits, value) for value in range(low, high + 1)})
+
+    def __missing__(self, value: Any) -> Hashable:  # outside the declared bounds
+        return bisect_right(self.limits, value)
+
+
+def _int_classes(spec: FieldSpec, limits: tuple[int, ...]) -> Classify:
+    low, high = spec.low, spec.high
+    if low is None or high is None or high - low > 1000:  # pragma: no cover - no such field yet
+        return lambda value: None if value is None else bisect_right(limits, value)
+    return _IntClasses(limits, low, high).__getitem__
+
+
+def _list_classes(items: tuple[str, ...]) -> Classify:
+    if not items:
+        return lambda value: None if value is None else not value
+    return lambda value: None if value is None else (not value, *[i in value for i in items])
+
+
+def _compose(same: Callable[[Any], Any] | None, special: list[tuple[str, Classify]]) -> ClassKey:
+    """The key function, unrolled for the usual few special fields (no loop per call)."""
+    if same is None:
+        same = _nothing
+    if not special:
+        return same
+    if len(special) == 1:
+        ((n1, c1),) = special
+        return lambda values: (same(values), c1(values[n1]))
+    if len(special) == 2:
+        (n1, c1), (n2, c2) = special
+        return lambda values: (same(values), c1(values[n1]), c2(values[n2]))
+    fields = tuple(special)
+    return lambda values: (same(values), *[classify(values[name]) for name, classify in fields])
+
+
+def _nothing(_values: Any) -> None:
+    return None
 
 
 def _cuts(node: Compare | InSet) -> set[int]:
