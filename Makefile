@@ -24,6 +24,8 @@ test: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/pytest
 
-## bench: per-evaluation time of each backend (prints numbers; asserts nothing)
+## bench: latency, overhead, compile time and memory (prints a table and writes
+## bench/results.json; reports targets, asserts nothing). BENCH_ARGS=--quick for a short run.
+BENCH_ARGS ?=
 bench: $(STAMP)
-	$(BIN)/python bench/evaluate_bench.py
+	$(BIN)/python bench/run.py $(BENCH_ARGS)

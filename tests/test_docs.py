@@ -44,6 +44,7 @@ def test_every_documented_page_is_collected():
         "safety-model.md",
         "api.md",
         "cli.md",
+        "performance.md",
     }
     assert linked | {"README.md"} <= names
 

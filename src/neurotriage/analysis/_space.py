@@ -29,6 +29,7 @@ from neurotriage.language import (
     parse_condition,
     walk,
 )
+from neurotriage.language._semantics import cuts as cuts_of
 from neurotriage.profile import FieldSpec, Profile, field_specs
 from neurotriage.ruleset import RuleSet
 
@@ -240,22 +241,6 @@ def _int_classes(spec: FieldSpec, cuts: set[int]) -> tuple[tuple[int, int], ...]
     return tuple(zip(starts, ends, strict=True))
 
 
-def _cuts(node: Compare | InSet) -> set[int]:
-    """Where the truth of a comparison can change: x is a cut if x-1 and x may differ."""
-    values = node.values if isinstance(node, InSet) else (node.value,)
-    op = "==" if isinstance(node, InSet) else node.op
-    cuts: set[int] = set()
-    for value in values:
-        assert isinstance(value, int)  # noqa: S101 - type-checked at load time
-        if op in ("<", ">="):
-            cuts.add(value)
-        elif op in ("<=", ">"):
-            cuts.add(value + 1)
-        else:
-            cuts.update((value, value + 1))
-    return cuts
-
-
 def conditions_of(rules: RuleSet) -> Iterator[Condition]:
     """Every condition a rule set holds: its rules' and its invariants'."""
     for rule in rules.rules:
@@ -283,7 +268,7 @@ def _space_of(conditions: Iterable[Condition]) -> InputSpace:
         read.update(fields_read(condition))
         for node in walk(condition):
             if isinstance(node, Compare | InSet) and specs[node.field].kind == "int":
-                cuts.setdefault(node.field, set()).update(_cuts(node))
+                cuts.setdefault(node.field, set()).update(cuts_of(node))
             elif isinstance(node, Contains):
                 members.setdefault(node.field, set()).add(node.value)
     values: dict[str, tuple[Any, ...]] = {}

@@ -27,7 +27,7 @@ from neurotriage.language._nodes import (
 )
 from neurotriage.profile import FieldSpec
 
-__all__ = ["NEGATED_OP", "compile_condition", "evaluate_condition", "negate", "to_nnf"]
+__all__ = ["NEGATED_OP", "compile_condition", "cuts", "evaluate_condition", "negate", "to_nnf"]
 
 NEGATED_OP: dict[CompareOp, CompareOp] = {
     "==": "!=",
@@ -129,3 +129,20 @@ def to_nnf(node: Condition) -> Condition:
     if isinstance(node, Or):
         return Or(tuple(to_nnf(item) for item in node.items))
     return node
+
+
+def cuts(node: Compare | InSet) -> set[int]:
+    """Where the comparison's truth can change: ``c`` is a cut if ``c - 1`` and ``c`` may differ."""
+    values = node.values if isinstance(node, InSet) else (node.value,)
+    op = "==" if isinstance(node, InSet) else node.op
+    cuts: set[int] = set()
+    for value in values:
+        if not isinstance(value, int):  # type-checked at load time; never reached
+            raise TypeError(f"{node.field} is compared with {value!r}, not an integer")
+        if op in ("<", ">="):
+            cuts.add(value)
+        elif op in ("<=", ">"):
+            cuts.add(value + 1)
+        else:  # == and !=: true at value only
+            cuts.update((value, value + 1))
+    return cuts

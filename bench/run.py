@@ -1,0 +1,615 @@
+"""The neurotriage benchmark: prints a table and writes the numbers as JSON.
+
+Run ``make bench`` or ``.venv/bin/python bench/run.py [--quick] [--json PATH]``.
+It asserts nothing; it reports each target as met or missed.
+
+What it measures, on a fixed, seeded corpus of realistic profiles:
+
+* per-evaluation latency (median, p99) of ``evaluate()`` on each backend,
+  from a dict (validated) and from a ``Profile`` (not validated), next to a
+  hand-written floor (``bench/floor.py``) that is first checked to agree with
+  ``evaluate()`` on the whole corpus. Every measure runs interleaved with the
+  others, chunk by chunk, in one process; each call is timed on its own and
+  the timer's own cost is subtracted;
+* the durable backend's overhead over durable-rules driven by hand
+  (``bench/direct.py``);
+* RuleSet load and first compile per backend, on fresh RuleSets;
+* peak memory, and RSS growth across many evaluations of the reference backend;
+* batch throughput (``neurotriage.evaluate_many``) and ``analysis.verify``
+  time, where those exist.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import importlib
+import itertools
+import json
+import os
+import platform
+import resource
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from corpus import corpus
+from floor import decide, summary
+
+import neurotriage
+from neurotriage import Profile, RuleSet, evaluate, load_rules
+from neurotriage.analysis import input_space
+from neurotriage.engines import durable_available
+
+if TYPE_CHECKING:
+    from direct import DirectDurable
+
+BENCH = Path(__file__).resolve().parent
+RULES_DIR = BENCH.parent / "rules"
+MIB = 1024 * 1024
+
+#: The targets, reported (never asserted).
+MAX_REFERENCE_VS_FLOOR = 3.0
+MAX_ADAPTER_OVERHEAD = 0.25
+MAX_COMPILE_MS = 50.0
+MAX_GROWTH_MIB = 5.0
+
+
+@dataclass
+class Measure:
+    """One thing timed per call: a label, a function and the items it is called on."""
+
+    key: str
+    label: str
+    func: Callable[[Any], object]
+    items: Sequence[Any]
+    baseline: str | None = None  # the key of the measure this one is a multiple of
+    samples: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Stats:
+    """Median and p99 of a measure's per-call times, in microseconds."""
+
+    median_us: float
+    p99_us: float
+    calls: int
+
+
+def quantile(ordered: Sequence[int], q: float) -> float:
+    """The ``q`` quantile of sorted values (nearest rank)."""
+    index = min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))
+    return float(ordered[index])
+
+
+def timer_overhead_ns(calls: int = 20_000) -> float:
+    """The median cost of the two clock reads around every timed call."""
+    clock = time.perf_counter_ns
+    samples = []
+    for _ in range(calls):
+        started = clock()
+        samples.append(clock() - started)
+    samples.sort()
+    return quantile(samples, 0.5)
+
+
+def time_calls(func: Callable[[Any], object], items: Sequence[Any], out: list[int]) -> None:
+    """Call ``func`` on each item, appending each call's time in ns to ``out``."""
+    clock = time.perf_counter_ns
+    append = out.append
+    for item in items:
+        started = clock()
+        func(item)
+        append(clock() - started)
+
+
+def run_interleaved(measures: list[Measure], size: int, passes: int, chunk: int) -> None:
+    """Every measure on the same chunk in turn, rotating who goes first."""
+    turn = 0
+    for _ in range(passes):
+        for start in range(0, size, chunk):
+            first = turn % len(measures)
+            for measure in measures[first:] + measures[:first]:
+                time_calls(measure.func, measure.items[start : start + chunk], measure.samples)
+            turn += 1
+
+
+def stats(samples: list[int], overhead_ns: float) -> Stats:
+    """Median and p99 in microseconds, less the timer's own cost."""
+    ordered = sorted(samples)
+    return Stats(
+        median_us=max(0.0, quantile(ordered, 0.5) - overhead_ns) / 1000,
+        p99_us=max(0.0, quantile(ordered, 0.99) - overhead_ns) / 1000,
+        calls=len(ordered),
+    )
+
+
+def current_rss() -> int | None:
+    """This process's resident set size in bytes (Linux), else None."""
+    try:
+        pages = Path("/proc/self/statm").read_text(encoding="ascii").split()[1]
+    except OSError:
+        return None
+    return int(pages) * os.sysconf("SC_PAGE_SIZE")
+
+
+def max_rss() -> int:
+    """The peak resident set size so far, in bytes."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024
+
+
+def median(values: Sequence[float]) -> float:
+    """The median of a few values."""
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2
+
+
+# --- the parts of the run ---------------------------------------------------------------------
+
+
+def check_floor(
+    dicts: list[dict[str, Any]], profiles: list[Profile], backends: list[str]
+) -> dict[str, Any]:
+    """The floor agrees with evaluate() on every profile; time this cold first pass."""
+    report: dict[str, Any] = {"profiles": len(profiles), "cold_first_pass_mean_us": {}}
+    floor = [decide(p) for p in profiles]
+    for backend in backends:
+        fresh = load_rules(RULES_DIR)  # empty caches: this pass is the cold one
+        started = time.perf_counter()
+        decisions = [evaluate(d, rules=fresh, backend=backend) for d in dicts]
+        seconds = time.perf_counter() - started
+        report["cold_first_pass_mean_us"][backend] = seconds / len(dicts) * 1e6
+        wrong = [i for i, d in enumerate(decisions) if summary(d) != floor[i]]
+        if wrong:
+            first = wrong[0]
+            raise SystemExit(
+                f"the floor disagrees with evaluate(backend={backend!r}) on {len(wrong)} "
+                f"profiles, first {dicts[first]}: {floor[first]} != {summary(decisions[first])}"
+            )
+    return report
+
+
+def miss_path(backends: list[str], count: int) -> dict[str, float]:
+    """Mean us of evaluate(Profile) when every call is a new class: nothing cached helps."""
+    rules = load_rules(RULES_DIR)
+    space = input_space(rules)
+    step = max(1, space.size // count)
+    profiles = list(itertools.islice(space, 0, None, step))[:count]
+    means = {}
+    for backend in backends:
+        fresh = load_rules(RULES_DIR)
+        evaluate(profiles[0], rules=fresh, backend=backend)  # compile outside the timing
+        started = time.perf_counter()
+        for profile in profiles[1:]:
+            evaluate(profile, rules=fresh, backend=backend)
+        means[backend] = (time.perf_counter() - started) / (len(profiles) - 1) * 1e6
+    return means
+
+
+def direct_driver(rules: RuleSet, profiles: list[Profile]) -> DirectDurable:
+    """durable-rules driven by hand, checked against the durable engine on every profile."""
+    from direct import DirectDurable  # noqa: PLC0415 - needs durable-rules
+
+    direct = DirectDurable(rules)
+    engine = rules.engine("durable")
+    for profile in profiles:
+        if direct.fired(profile) != engine.fired(profile):
+            raise SystemExit(f"the direct driver disagrees with the durable engine on {profile}")
+    return direct
+
+
+def latency(
+    rules: RuleSet,
+    dicts: list[dict[str, Any]],
+    profiles: list[Profile],
+    backends: list[str],
+    *,
+    direct: DirectDurable | None,
+    passes: int,
+) -> tuple[list[Measure], float]:
+    """Per-call times of every measure, interleaved; and the timer overhead subtracted."""
+
+    def floor_validated(data: dict[str, Any]) -> object:
+        return decide(Profile.model_validate(data))
+
+    measures = [
+        Measure("floor.profile", "floor (plain ifs) on a Profile", decide, profiles),
+        Measure("floor.dict", "floor + Profile.model_validate", floor_validated, dicts),
+    ]
+    for backend in backends:
+
+        def on_dict(data: dict[str, Any], backend: str = backend) -> object:
+            return evaluate(data, rules=rules, backend=backend)
+
+        def on_profile(profile: Profile, backend: str = backend) -> object:
+            return evaluate(profile, rules=rules, backend=backend)
+
+        measures += [
+            Measure(f"{backend}.dict", f"{backend} evaluate(dict)", on_dict, dicts, "floor.dict"),
+            Measure(
+                f"{backend}.profile",
+                f"{backend} evaluate(Profile)",
+                on_profile,
+                profiles,
+                "floor.profile",
+            ),
+            Measure(
+                f"{backend}.fired",
+                f"{backend} engine.fired(Profile)",
+                rules.engine(backend).fired,
+                profiles,
+                "floor.profile",
+            ),
+        ]
+    if direct is not None:
+        measures.append(
+            Measure(
+                "direct.fired",
+                "durable-rules by hand (direct)",
+                direct.fired,
+                profiles,
+                "floor.profile",
+            )
+        )
+    overhead = timer_overhead_ns()
+    run_interleaved(measures, len(profiles), passes, chunk=500)
+    return measures, overhead
+
+
+def compile_times(backends: list[str], runs: int) -> dict[str, Any]:
+    """load_rules of the rules directory, then each backend's first compile, on fresh RuleSets."""
+    loads: list[float] = []
+    compiles: dict[str, list[float]] = {b: [] for b in backends}
+    firsts: dict[str, list[float]] = {b: [] for b in backends}
+    probe = Profile()
+    for _ in range(runs):
+        gc.collect()
+        started = time.perf_counter()
+        fresh = load_rules(RULES_DIR)
+        loads.append((time.perf_counter() - started) * 1e3)
+        for backend in backends:
+            started = time.perf_counter()
+            fresh.engine(backend)
+            compiles[backend].append((time.perf_counter() - started) * 1e3)
+            started = time.perf_counter()
+            evaluate(probe, rules=fresh, backend=backend)
+            firsts[backend].append((time.perf_counter() - started) * 1e3)
+    load = median(loads)
+    return {
+        "runs": runs,
+        "load_ms": load,
+        "load_ms_first_run": loads[0],
+        "compile_ms": {b: median(v) for b, v in compiles.items()},
+        "first_evaluate_ms": {b: median(v) for b, v in firsts.items()},
+        "load_and_compile_ms": {b: load + median(v) for b, v in compiles.items()},
+    }
+
+
+def memory(dicts: list[dict[str, Any]], evaluations: int) -> dict[str, Any]:
+    """Traced peak over one cold pass; RSS before and after ``evaluations`` calls (reference)."""
+    gc.collect()
+    tracemalloc.start()
+    fresh = load_rules(RULES_DIR)
+    for data in dicts:
+        evaluate(data, rules=fresh, backend="reference")
+    _, traced_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    del fresh
+
+    for data in dicts:  # warm the default rule set's caches before the "before"
+        evaluate(data, backend="reference")
+    gc.collect()
+    before = current_rss()
+    started = time.perf_counter()
+    done = 0
+    while done < evaluations:
+        for data in dicts[: evaluations - done]:
+            evaluate(data, backend="reference")
+        done += min(len(dicts), evaluations - done)
+    seconds = time.perf_counter() - started
+    gc.collect()
+    after = current_rss()
+    growth = None if before is None or after is None else (after - before) / MIB
+    return {
+        "evaluations": done,
+        "seconds": seconds,
+        "traced_peak_mib_cold_pass": traced_peak / MIB,
+        "rss_before_mib": None if before is None else before / MIB,
+        "rss_after_mib": None if after is None else after / MIB,
+        "rss_growth_mib": growth,
+        "max_rss_mib": max_rss() / MIB,
+    }
+
+
+def batch(dicts: list[dict[str, Any]], backends: list[str], rounds: int) -> dict[str, Any] | str:
+    """evaluate_many throughput for workers=1 and 2 next to a plain loop, if it exists."""
+    evaluate_many = getattr(neurotriage, "evaluate_many", None)
+    if evaluate_many is None:
+        return "n/a (not available yet)"
+    rules = load_rules(RULES_DIR)
+    expected = [evaluate(d, rules=rules, backend="reference") for d in dicts[:500]]
+    report: dict[str, Any] = {}
+    for backend in backends:
+        try:
+            got = list(evaluate_many(dicts[:500], rules=rules, backend=backend, workers=2))
+        except Exception as err:  # noqa: BLE001 - a slot for another engineer's API: report, go on
+            return f"n/a (evaluate_many failed: {type(err).__name__}: {err})"
+        if got != expected:
+            return f"n/a (evaluate_many disagrees with evaluate on {backend})"
+        runs: dict[str, list[float]] = {"loop": [], "workers=1": [], "workers=2": []}
+        for _ in range(rounds):
+            started = time.perf_counter()
+            for data in dicts:
+                evaluate(data, rules=rules, backend=backend)
+            runs["loop"].append(time.perf_counter() - started)
+            for workers in (1, 2):
+                started = time.perf_counter()
+                list(evaluate_many(dicts, rules=rules, backend=backend, workers=workers))
+                runs[f"workers={workers}"].append(time.perf_counter() - started)
+        report[backend] = {name: len(dicts) / median(times) for name, times in runs.items()}
+    return report
+
+
+def verify_time(runs: int) -> dict[str, Any] | str:
+    """analysis.verify(rules) time, if it exists."""
+    verify = getattr(importlib.import_module("neurotriage.analysis"), "verify", None)
+    if verify is None:
+        return "n/a (not available yet)"
+    times = []
+    for _ in range(runs):
+        fresh = load_rules(RULES_DIR)
+        started = time.perf_counter()
+        verify(fresh)
+        times.append(time.perf_counter() - started)
+        if times[0] > 10:  # one slow run is enough
+            break
+    return {"runs": len(times), "seconds": median(times)}
+
+
+# --- the report -------------------------------------------------------------------------------
+
+
+def ratio_text(value: float) -> str:
+    """A multiple, e.g. ``2.4x``."""
+    return f"{value:.2f}x" if value < 10 else f"{value:.1f}x"
+
+
+def verdict_text(met: bool | None) -> str:
+    """met / MISSED / n/a."""
+    return "n/a" if met is None else ("met" if met else "MISSED")
+
+
+def report_latency(
+    measures: list[Measure], overhead: float
+) -> tuple[dict[str, Any], dict[str, Stats]]:
+    """Print the latency table; return its JSON form and the stats by key."""
+    by_key = {m.key: stats(m.samples, overhead) for m in measures}
+    print(f"{'per evaluation':<36}{'median us':>10}{'p99 us':>10}{'vs floor':>10}")
+    rows: dict[str, Any] = {}
+    for measure in measures:
+        result = by_key[measure.key]
+        vs = ""
+        times: float | None = None
+        if measure.baseline is not None:
+            times = result.median_us / by_key[measure.baseline].median_us
+            vs = ratio_text(times) + ("*" if measure.baseline == "floor.dict" else "")
+        print(f"{measure.label:<36}{result.median_us:>10.2f}{result.p99_us:>10.2f}{vs:>10}")
+        rows[measure.key] = {
+            "label": measure.label,
+            "median_us": result.median_us,
+            "p99_us": result.p99_us,
+            "calls": result.calls,
+            "baseline": measure.baseline,
+            "times_baseline": times,
+        }
+    print("  (vs floor: median over the floor's median; * = over floor + Profile.model_validate)")
+    return rows, by_key
+
+
+def print_compile(compiled: dict[str, Any], backends: list[str]) -> None:
+    """The load and compile times."""
+    print()
+    print(f"load_rules(rules/) + first compile, median of {compiled['runs']} fresh RuleSets:")
+    print(f"  load_rules {compiled['load_ms']:.1f} ms (first: {compiled['load_ms_first_run']:.1f})")
+    for backend in backends:
+        print(
+            f"  {backend:<10} compile {compiled['compile_ms'][backend]:6.2f} ms, "
+            f"load + compile {compiled['load_and_compile_ms'][backend]:6.1f} ms, "
+            f"first evaluate {compiled['first_evaluate_ms'][backend]:.2f} ms"
+        )
+
+
+def print_memory(mem: dict[str, Any]) -> None:
+    """The memory figures."""
+    print()
+    print(
+        f"memory (reference): traced peak {mem['traced_peak_mib_cold_pass']:.1f} MiB "
+        f"over a cold pass; max RSS {mem['max_rss_mib']:.0f} MiB"
+    )
+    if mem["rss_growth_mib"] is None:
+        print("  RSS growth: n/a (no /proc/self/statm here)")
+        return
+    print(
+        f"  RSS {mem['rss_before_mib']:.1f} -> {mem['rss_after_mib']:.1f} MiB "
+        f"({mem['rss_growth_mib']:+.2f}) across {mem['evaluations']:,} evaluations "
+        f"of evaluate(dict) in {mem['seconds']:.0f} s"
+    )
+
+
+def print_extras(batched: dict[str, Any] | str, verified: dict[str, Any] | str) -> None:
+    """Batch throughput and verify time, or why they are missing."""
+    print()
+    if isinstance(batched, str):
+        print(f"batch (evaluate_many): {batched}")
+    else:
+        for backend, figures in batched.items():
+            print(
+                f"batch {backend} (profiles/s): "
+                + ", ".join(f"{name} {rate:,.0f}" for name, rate in figures.items())
+            )
+    if isinstance(verified, str):
+        print(f"verify: {verified}")
+    else:
+        print(f"verify(rules): {verified['seconds']:.2f} s (median of {verified['runs']})")
+
+
+def judge(
+    by_key: dict[str, Stats], compiled: dict[str, Any], mem: dict[str, Any]
+) -> dict[str, dict[str, Any]]:
+    """Each target: its value, its limit, whether it is met, and a line of text."""
+    reference = by_key["reference.dict"].median_us / by_key["floor.dict"].median_us
+    targets: dict[str, dict[str, Any]] = {
+        "reference_dict_vs_floor_validate": {
+            "value": reference,
+            "target": MAX_REFERENCE_VS_FLOOR,
+            "met": reference <= MAX_REFERENCE_VS_FLOOR,
+            "text": f"reference evaluate(dict) <= {MAX_REFERENCE_VS_FLOOR:.0f}x "
+            f"floor + model_validate: {ratio_text(reference)}",
+        }
+    }
+    direct = by_key.get("direct.fired")
+    if direct is None:
+        targets["durable_adapter_overhead"] = {
+            "value": None,
+            "target": MAX_ADAPTER_OVERHEAD,
+            "met": None,
+            "text": "durable adapter overhead: durable-rules not available",
+        }
+    else:
+        adapter = by_key["durable.fired"].median_us / direct.median_us - 1
+        whole = by_key["durable.profile"].median_us / direct.median_us - 1
+        targets["durable_adapter_overhead"] = {
+            "value": adapter,
+            "whole_call": whole,
+            "target": MAX_ADAPTER_OVERHEAD,
+            "met": adapter <= MAX_ADAPTER_OVERHEAD,
+            "text": f"durable adapter (engine.fired) within {MAX_ADAPTER_OVERHEAD:.0%} of direct: "
+            f"{adapter:+.0%} (whole evaluate(Profile), Decision included: {whole:+.0%})",
+        }
+    worst = max(compiled["load_and_compile_ms"].values())
+    targets["load_and_compile_ms"] = {
+        "value": worst,
+        "target": MAX_COMPILE_MS,
+        "met": worst < MAX_COMPILE_MS,
+        "text": f"load_rules + first compile < {MAX_COMPILE_MS:.0f} ms: "
+        f"worst backend {worst:.1f} ms",
+    }
+    growth = mem["rss_growth_mib"]
+    targets["memory_growth_mib"] = {
+        "value": growth,
+        "evaluations": mem["evaluations"],
+        "target": MAX_GROWTH_MIB,
+        "met": None if growth is None else abs(growth) <= MAX_GROWTH_MIB,
+        "text": f"RSS growth within {MAX_GROWTH_MIB:.0f} MiB over {mem['evaluations']:,} "
+        + ("evaluations: n/a (no /proc)" if growth is None else f"evaluations: {growth:+.2f} MiB"),
+    }
+    return targets
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark, print the table, write the JSON."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer passes and evaluations")
+    parser.add_argument("--json", type=Path, default=BENCH / "results.json", help="output file")
+    parser.add_argument("--seed", type=int, default=4, help="corpus seed")
+    parser.add_argument("--size", type=int, default=20_000, help="corpus size")
+    parser.add_argument("--passes", type=int, help="interleaved passes over the corpus")
+    parser.add_argument("--evaluations", type=int, help="evaluations for the memory growth")
+    args = parser.parse_args(argv)
+    passes = args.passes or (1 if args.quick else 3)
+    evaluations = args.evaluations or (100_000 if args.quick else 1_000_000)
+
+    started = time.perf_counter()
+    backends = ["reference"] + (["durable"] if durable_available() is None else [])
+    dicts = corpus(args.size, args.seed)
+    profiles = [Profile.model_validate(d) for d in dicts]
+    env = {
+        "neurotriage": neurotriage.__version__,
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+        "platform": sys.platform,
+        "cores": os.cpu_count(),
+        "malloc_trim_threshold": os.environ.get("MALLOC_TRIM_THRESHOLD_"),
+        "backends": backends,
+        "corpus": {"size": len(dicts), "seed": args.seed},
+        "passes": passes,
+        "quick": args.quick,
+    }
+    print(
+        f"neurotriage {env['neurotriage']}, {env['python']}, {sys.platform}, "
+        f"{env['cores']} cores, MALLOC_TRIM_THRESHOLD_={env['malloc_trim_threshold'] or 'unset'}"
+    )
+
+    checks = check_floor(dicts, profiles, backends)
+    rules = load_rules(RULES_DIR)
+    for data in dicts:  # compile and warm every backend on this RuleSet
+        for backend in backends:
+            evaluate(data, rules=rules, backend=backend)
+    direct = direct_driver(rules, profiles) if "durable" in backends else None
+    print(
+        f"corpus: {len(dicts):,} profiles (seed {args.seed}); floor == evaluate() on all of "
+        f"them ({', '.join(backends)})"
+        + ("; direct == durable engine on all" if direct is not None else "")
+    )
+    measures, overhead = latency(rules, dicts, profiles, backends, direct=direct, passes=passes)
+    if direct is not None:
+        direct.close()
+    print(f"{passes} interleaved pass(es); timer overhead {overhead:.0f} ns subtracted per call")
+    print()
+    rows, by_key = report_latency(measures, overhead)
+    cold = checks["cold_first_pass_mean_us"]
+    print(
+        "cold first pass over the corpus (fresh RuleSet, mean us): "
+        + ", ".join(f"{b} evaluate(dict) {cold[b]:.1f}" for b in backends)
+    )
+    misses = miss_path(backends, 5_000 if args.quick else 20_000)
+    checks["all_miss_mean_us"] = misses
+    print(
+        "every call a new class (input-space profiles, mean us): "
+        + ", ".join(f"{b} evaluate(Profile) {misses[b]:.1f}" for b in backends)
+    )
+
+    compiled = compile_times(backends, 5 if args.quick else 15)
+    print_compile(compiled, backends)
+
+    mem = memory(dicts, evaluations)
+    print_memory(mem)
+
+    batched = batch(dicts, backends, 1 if args.quick else 2)
+    verified = verify_time(1 if args.quick else 3)
+    print_extras(batched, verified)
+
+    targets = judge(by_key, compiled, mem)
+    print()
+    print("targets (reported, not asserted):")
+    for target in targets.values():
+        print(f"  {target['text']}  {verdict_text(target['met'])}")
+
+    seconds = time.perf_counter() - started
+    print(f"\n{seconds:.0f} s in all; JSON in {args.json}")
+    results = {
+        "environment": env,
+        "checks": checks,
+        "timer_overhead_ns": overhead,
+        "latency": rows,
+        "compile": compiled,
+        "memory": mem,
+        "batch": batched,
+        "verify": verified,
+        "targets": targets,
+        "seconds": seconds,
+    }
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
