@@ -13,9 +13,8 @@ import sys
 from collections.abc import Sequence
 from typing import IO, Any, NoReturn
 
-from pydantic import ValidationError
-
 from neurotriage import __version__
+from neurotriage._cli_input import InputError, read_profile
 from neurotriage._errors import NeurotriageError
 from neurotriage._evaluate import evaluate
 from neurotriage._loader import default_rules, load_rules
@@ -98,75 +97,6 @@ def _parser(stdout: IO[str], stderr: IO[str]) -> _Parser:
     return parser
 
 
-def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise ValueError(f"duplicate key '{key}'")
-        result[key] = value
-    return result
-
-
-_JSON_TYPES = {
-    list: "an array",
-    str: "a string",
-    int: "a number",
-    float: "a number",
-    bool: "true or false",
-    type(None): "null",
-}
-
-
-def _read_text(name: str, stdin: IO[str]) -> str:
-    """The whole input as text: strict UTF-8, a leading byte-order mark dropped."""
-    if name == "-":
-        buffer = getattr(stdin, "buffer", None)
-        raw = buffer.read() if buffer is not None else stdin.read().encode("utf-8", "surrogatepass")
-    else:
-        with open(name, "rb") as handle:
-            raw = handle.read()
-    return raw.decode("utf-8-sig")
-
-
-def _read_profile(name: str, stdin: IO[str]) -> Profile:
-    shown = "standard input" if name == "-" else name
-    try:
-        text = _read_text(name, stdin)
-    except (OSError, UnicodeError) as err:
-        raise _InputError(f"cannot read {shown}: {getattr(err, 'strerror', None) or err}") from err
-    try:
-        data = json.loads(text, object_pairs_hook=_reject_duplicates)
-    except json.JSONDecodeError as err:
-        raise _InputError(
-            f"{shown} is not valid JSON: {err.msg} at line {err.lineno}, column {err.colno}"
-        ) from err
-    except RecursionError as err:
-        raise _InputError(f"{shown} is not a valid profile: it is nested too deeply") from err
-    except ValueError as err:
-        raise _InputError(f"{shown} is not a valid profile: {err}") from err
-    if not isinstance(data, dict):
-        kind = _JSON_TYPES.get(type(data), type(data).__name__)
-        raise _InputError(f"{shown} must hold a JSON object of profile fields, not {kind}")
-    try:
-        return Profile.model_validate(data)
-    except ValidationError as err:
-        raise _InputError(f"{shown} is not a valid profile: {_describe_validation(err)}") from err
-
-
-def _describe_validation(err: ValidationError) -> str:
-    parts = []
-    for error in err.errors():
-        where = ".".join(str(p) for p in error["loc"]) or "profile"
-        message = "unknown field" if error["type"] == "extra_forbidden" else error["msg"]
-        shown = "" if error["type"] == "missing" else f" (got {json.dumps(error.get('input'))})"
-        parts.append(f"field '{where}': {message}{shown}")
-    return "; ".join(parts)
-
-
-class _InputError(Exception):
-    """A user-facing input problem; its text is the whole message."""
-
-
 def _summary(decision: Decision) -> str:
     lines = [f"Verdict: {decision.verdict} ({_VERDICT_TEXT[decision.verdict]})"]
     lines.append(f"Referral: {decision.referral.level}")
@@ -240,7 +170,7 @@ def _run(args: argparse.Namespace, stdin: IO[str], stdout: IO[str]) -> int:
         stdout.write(json.dumps(model.model_json_schema(), indent=2) + "\n")
         return EXIT_OK
     ruleset = load_rules(args.rules) if args.rules else default_rules()
-    profile = _read_profile(args.profile, stdin)
+    profile = read_profile(args.profile, stdin)
     backend = resolve_backend(args.backend, warn=False)  # --version says what is available
     decision = evaluate(profile, rules=ruleset, backend=backend)
     if args.command == "explain":
@@ -266,7 +196,7 @@ def main(
         return _run(args, stdin if stdin is not None else sys.stdin, out)
     except _UsageError as usage:
         return usage.status
-    except _InputError as problem:
+    except InputError as problem:
         err.write(f"neurotriage: error: {problem}\n")
     except NeurotriageError as problem:
         err.write(f"neurotriage: error: {problem}\n")
