@@ -14,7 +14,22 @@ from pydantic import ValidationError
 
 from neurotriage.profile import Profile
 
-__all__ = ["InputError", "describe_validation", "parse_profile", "read_profile"]
+__all__ = [
+    "MAX_PROFILE_BYTES",
+    "InputError",
+    "describe_validation",
+    "parse_profile",
+    "read_profile",
+    "too_large",
+]
+
+#: A profile is a few kilobytes of JSON (100 condition names of 200 characters,
+#: even fully \u-escaped, stay under 150 KB); larger input is refused unread.
+MAX_PROFILE_BYTES = 1024 * 1024
+#: At most this many problems of one profile are listed, and each bad value
+#: is shown cut to about this many characters: an error stays readable.
+_MAX_PROBLEMS = 10
+_PREVIEW = 60
 
 
 class InputError(Exception):
@@ -40,15 +55,21 @@ _JSON_TYPES = {
 }
 
 
-def _read_text(name: str, stdin: IO[str]) -> str:
-    """The whole input as text: strict UTF-8, a leading byte-order mark dropped."""
+def too_large() -> str:
+    """The end of the message for an input over MAX_PROFILE_BYTES."""
+    return f"is too large to be a profile: more than {MAX_PROFILE_BYTES // 1024 // 1024} MiB"
+
+
+def _read_bytes(name: str, stdin: IO[str]) -> bytes:
+    """The input's bytes, at most one more than MAX_PROFILE_BYTES."""
+    limit = MAX_PROFILE_BYTES + 1
     if name == "-":
         buffer = getattr(stdin, "buffer", None)
-        raw = buffer.read() if buffer is not None else stdin.read().encode("utf-8", "surrogatepass")
-    else:
-        with open(name, "rb") as handle:
-            raw = handle.read()
-    return raw.decode("utf-8-sig")
+        if buffer is not None:
+            return bytes(buffer.read(limit))
+        return stdin.read(limit).encode("utf-8", "surrogatepass")
+    with open(name, "rb") as handle:
+        return handle.read(limit)
 
 
 def parse_profile(text: str, *, one_line: bool = False) -> Profile:
@@ -80,7 +101,10 @@ def read_profile(name: str, stdin: IO[str]) -> Profile:
     """The Profile in file ``name`` (``-``: standard input); InputError names the input."""
     shown = "standard input" if name == "-" else name
     try:
-        text = _read_text(name, stdin)
+        raw = _read_bytes(name, stdin)
+        if len(raw) > MAX_PROFILE_BYTES:
+            raise InputError(f"{shown} {too_large()}")
+        text = raw.decode("utf-8-sig")  # strict UTF-8; a leading byte-order mark is dropped
     except (OSError, UnicodeError) as err:
         raise InputError(f"cannot read {shown}: {getattr(err, 'strerror', None) or err}") from err
     try:
@@ -91,10 +115,27 @@ def read_profile(name: str, stdin: IO[str]) -> Profile:
 
 def describe_validation(err: ValidationError) -> str:
     """Every problem of a profile, each naming its field, on one line."""
+    errors = err.errors()
     parts = []
-    for error in err.errors():
+    for error in errors[:_MAX_PROBLEMS]:
         where = ".".join(str(p) for p in error["loc"]) or "profile"
         message = "unknown field" if error["type"] == "extra_forbidden" else error["msg"]
-        shown = "" if error["type"] == "missing" else f" (got {json.dumps(error.get('input'))})"
+        shown = "" if error["type"] == "missing" else f" (got {_preview(error.get('input'))})"
         parts.append(f"field '{where}': {message}{shown}")
+    if len(errors) > _MAX_PROBLEMS:
+        parts.append(f"and {len(errors) - _MAX_PROBLEMS} more problems")
     return "; ".join(parts)
+
+
+def _preview(value: Any) -> str:
+    """A bad value as JSON, cut short when long."""
+    if isinstance(value, list | dict) and len(value) > _MAX_PROBLEMS:
+        kind = "an array" if isinstance(value, list) else "an object"
+        return f"{kind} of {len(value):,} items"
+    if isinstance(value, str) and len(value) > _PREVIEW:
+        return f'{json.dumps(value[:_PREVIEW])[:-1]}..." ({len(value):,} characters)'
+    try:
+        text = json.dumps(value)
+    except (ValueError, TypeError, RecursionError):  # not JSON-like, or nested past the limit
+        return _JSON_TYPES.get(type(value), type(value).__name__)
+    return text if len(text) <= _PREVIEW else f"{text[:_PREVIEW]}..."
