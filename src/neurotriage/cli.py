@@ -1,8 +1,9 @@
 """The ``neurotriage`` command.
 
 ``main(argv, stdout, stderr) -> int`` takes its own streams so tests can run it
-in-process. Exit 0 on success, 2 on bad input or bad rules, with one paragraph
-on stderr and never a traceback.
+in-process. Exit 0 on success, 1 when ``evaluate-many`` wrote an error record
+for some line, 2 on bad input or bad rules (one paragraph on stderr), 130 when
+interrupted; never a traceback.
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from concurrent.futures.process import BrokenProcessPool
 from typing import IO, Any, NoReturn
 
 from neurotriage import __version__
 from neurotriage._cli_input import InputError, read_profile
+from neurotriage._cli_many import run_many, worker_count
 from neurotriage._errors import NeurotriageError
 from neurotriage._evaluate import evaluate
 from neurotriage._loader import default_rules, load_rules
@@ -27,6 +30,7 @@ __all__ = ["main", "run"]
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
 
 _VERDICT_TEXT = {
     "proceed": "you may go ahead with the allowed techniques",
@@ -92,6 +96,33 @@ def _parser(stdout: IO[str], stderr: IO[str]) -> _Parser:
         "explain", out=stdout, err=stderr, help="show each fired rule: condition, effects, source"
     )
     with_rules(explain_cmd)
+    many_cmd = commands.add_parser(
+        "evaluate-many",
+        out=stdout,
+        err=stderr,
+        help="evaluate a JSON Lines file of profiles: one JSON record per line",
+    )
+    many_cmd.add_argument(
+        "input", metavar="IN", help="JSON Lines, one profile per line, or - for standard input"
+    )
+    many_cmd.add_argument(
+        "-o",
+        "--output",
+        metavar="OUT",
+        required=True,
+        help="where to write one JSON record per input line, or - for standard output",
+    )
+    many_cmd.add_argument(
+        "--workers",
+        metavar="N",
+        type=worker_count,
+        default=1,
+        help="worker processes (default: 1, in this process)",
+    )
+    many_cmd.add_argument(
+        "--rules", metavar="DIR", help="a rule file or directory (default: built-in)"
+    )
+    many_cmd.add_argument("--backend", choices=BACKENDS, help="default: durable where it imports")
     schema_cmd = commands.add_parser("schema", out=stdout, err=stderr, help="print a JSON Schema")
     schema_cmd.add_argument("model", choices=("profile", "decision"))
     return parser
@@ -164,7 +195,9 @@ def _explanation(decision: Decision, ruleset: RuleSet) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _run(args: argparse.Namespace, stdin: IO[str], stdout: IO[str]) -> int:
+def _run(args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stderr: IO[str]) -> int:
+    if args.command == "evaluate-many":
+        return run_many(args, stdin, stdout, stderr)
     if args.command == "schema":
         model = Profile if args.model == "profile" else Decision
         stdout.write(json.dumps(model.model_json_schema(), indent=2) + "\n")
@@ -193,7 +226,7 @@ def main(
     err = stderr if stderr is not None else sys.stderr
     try:
         args = _parser(out, err).parse_args(list(sys.argv[1:] if argv is None else argv))
-        return _run(args, stdin if stdin is not None else sys.stdin, out)
+        return _run(args, stdin if stdin is not None else sys.stdin, out, err)
     except _UsageError as usage:
         return usage.status
     except InputError as problem:
@@ -202,6 +235,11 @@ def main(
         err.write(f"neurotriage: error: {problem}\n")
     except OSError as problem:  # writing the output failed (a closed pipe, a full disk)
         err.write(f"neurotriage: error: cannot write the output: {problem.strerror or problem}\n")
+    except BrokenProcessPool as problem:
+        err.write(f"neurotriage: error: a worker process stopped unexpectedly: {problem}\n")
+    except KeyboardInterrupt:
+        err.write("neurotriage: interrupted\n")
+        return EXIT_INTERRUPTED
     return EXIT_BAD_INPUT
 
 
