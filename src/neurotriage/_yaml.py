@@ -127,9 +127,24 @@ class _Loader(yaml.SafeLoader):
         return self.construct_object(node, deep=True)
 
 
+def _line_and_column(text: str, position: int) -> tuple[int, int]:
+    """The 1-based line and column of character ``position``, lines as str.splitlines."""
+    before = text[:position].splitlines(keepends=True)
+    if not before or before[-1].splitlines()[0] != before[-1]:  # at the start of a line
+        return len(before) + 1, 1
+    return len(before), len(before[-1]) + 1
+
+
 def load_located(text: str) -> Any:
     """Parse one YAML document into located containers; raise YamlProblem."""
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)  # checks every character at once
+    except yaml.reader.ReaderError as err:
+        line, column = _line_and_column(text, err.position)
+        character = f"#x{err.character:04x}" if isinstance(err.character, int) else "a byte"
+        raise YamlProblem(
+            f"unacceptable character {character}: {err.reason}", line, column
+        ) from None
     try:
         node = loader.get_single_node()
         if node is None:
