@@ -29,7 +29,7 @@ from neurotriage._schema import (
     TherapySpec,
 )
 from neurotriage._yaml import LocatedDict, Mark, YamlProblem, load_located, locate
-from neurotriage.language import ConditionError, parse_condition
+from neurotriage.language import ConditionError, Contains, parse_condition, walk
 from neurotriage.profile import field_specs
 from neurotriage.ruleset import Rule, RuleSet, Source, Technique, Therapy, WarningSpec
 
@@ -239,6 +239,7 @@ def _build(collector: _Collector, files: list[_FileResult]) -> RuleSet | None:
     rules: list[Rule] = []
     first_seen: dict[str, tuple[str, int]] = {}
     warn_codes: dict[str, tuple[WarningSpec, str]] = {}
+    membership: set[tuple[str, str]] = set()
     for result in files:
         for spec, raw in result.rules:
             rule = _build_rule(collector, result, spec, raw, techniques=techniques, specs=specs)
@@ -265,6 +266,7 @@ def _build(collector: _Collector, files: list[_FileResult]) -> RuleSet | None:
                         rule_id=rule.id,
                     )
             rules.append(rule)
+            _count_membership_tests(collector, result, raw, rule, membership)
 
     declared = [r for r in files if r.version is not None]
     versions = sorted({r.version for r in declared if r.version is not None})
@@ -284,6 +286,33 @@ def _build(collector: _Collector, files: list[_FileResult]) -> RuleSet | None:
         digest.update("\n".join(result.lines).encode() + b"\0")
     version = f"{versions[0] if versions else '0'}+{digest.hexdigest()[:12]}"
     return RuleSet(tuple(techniques.values()), tuple(therapies.values()), tuple(rules), version)
+
+
+#: At most this many different ``"name" in other_conditions`` tests in a rule
+#: set. durable-rules matches one fact per profile and, measured on 2.0.28,
+#: refuses a fact with more than about 250 properties; each such test is one.
+MAX_MEMBERSHIP_TESTS = 128
+
+
+def _count_membership_tests(
+    collector: _Collector,
+    result: _FileResult,
+    raw: LocatedDict,
+    rule: Rule,
+    seen: set[tuple[str, str]],
+) -> None:
+    """Add ``rule``'s membership tests to ``seen``; report the rule that passes the limit."""
+    before = len(seen)
+    seen.update((n.field, n.value) for n in walk(rule.condition) if isinstance(n, Contains))
+    if before <= MAX_MEMBERSHIP_TESTS < len(seen):
+        collector.add(
+            result,
+            f"the rule set tests more than {MAX_MEMBERSHIP_TESTS} different names with "
+            "'\"name\" in FIELD' (this rule brings it to "
+            f"{len(seen)}); test fewer names",
+            mark=raw.mark,
+            rule_id=rule.id,
+        )
 
 
 def _build_rule(
