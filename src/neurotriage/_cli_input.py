@@ -118,13 +118,18 @@ def describe_validation(err: ValidationError) -> str:
     errors = err.errors()
     parts = []
     for error in errors[:_MAX_PROBLEMS]:
-        where = ".".join(str(p) for p in error["loc"]) or "profile"
+        where = ".".join(_cut(str(p)) for p in error["loc"]) or "profile"
         message = "unknown field" if error["type"] == "extra_forbidden" else error["msg"]
         shown = "" if error["type"] == "missing" else f" (got {_preview(error.get('input'))})"
         parts.append(f"field '{where}': {message}{shown}")
     if len(errors) > _MAX_PROBLEMS:
         parts.append(f"and {len(errors) - _MAX_PROBLEMS} more problems")
     return "; ".join(parts)
+
+
+def _cut(text: str) -> str:
+    """``text``, cut short when long (an unknown field's name can be anything)."""
+    return text if len(text) <= _PREVIEW else f"{text[:_PREVIEW]}... ({len(text):,} characters)"
 
 
 def _preview(value: Any) -> str:

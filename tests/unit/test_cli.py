@@ -1009,6 +1009,11 @@ def test_10_mb_string_on_stdin_is_refused():
             id="long-json",
         ),
         pytest.param(
+            {"k" * 100: True},
+            "field '" + "k" * 60 + "... (100 characters)': unknown field (got true)",
+            id="long-key",
+        ),
+        pytest.param(
             {f"unknown_{index:02d}": index for index in range(15)},
             "; ".join(f"field 'unknown_{i:02d}': unknown field (got {i})" for i in range(10))
             + "; and 5 more problems",
@@ -1017,7 +1022,7 @@ def test_10_mb_string_on_stdin_is_refused():
     ],
 )
 def test_bad_values_are_shown_cut_short(tmp_path, profile, message):
-    """A long bad value is shown cut to 60 characters, and at most 10 problems are listed."""
+    """A long bad value or key is shown cut to 60 characters; at most 10 problems are listed."""
     path = write_profile(tmp_path, profile)
     assert_one_line_error(cli("evaluate", path), f"{path} is not a valid profile: {message}")
 
