@@ -7,6 +7,8 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
@@ -376,3 +378,35 @@ def test_python_m_neurotriage_runs_worker_processes(tmp_path):
     assert (
         records[-1]["error"] == "line 601 must hold a JSON object of profile fields, not an array"
     )
+
+
+def test_a_dead_worker_exits_2_and_writes_nothing(tmp_path, monkeypatch):
+    """If a worker process dies mid-run, exit 2 with one line and no OUT."""
+
+    def dying(*args: Any, **kwargs: Any) -> Iterator[Any]:
+        yield None, (True, '{"line": 1, "decision": {}}')
+        raise BrokenProcessPool("A process in the process pool was terminated abruptly")
+
+    monkeypatch.setattr(neurotriage._cli_many, "map_ordered", dying)
+    run, records = run_many(tmp_path, jsonl(SAFE, SAFE), "--workers", "2")
+    assert run == Run(
+        2,
+        "",
+        "neurotriage: error: a worker process stopped unexpectedly: A process in the process"
+        " pool was terminated abruptly\n",
+    )
+    assert records == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]
+
+
+def test_ctrl_c_exits_130_and_writes_nothing(tmp_path, monkeypatch):
+    """Ctrl-C part-way gives exit 130, one line, and no OUT (nor a temporary file)."""
+
+    def interrupted(*args: Any) -> Any:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(neurotriage._cli_many, "_record", interrupted)
+    run, records = run_many(tmp_path, jsonl(SAFE))
+    assert run == Run(130, "", "neurotriage: interrupted\n")
+    assert records == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]
