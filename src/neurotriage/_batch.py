@@ -244,7 +244,8 @@ def evaluate_many(
     Arguments are checked at once: ``profiles`` not an iterable (or a single
     profile), ``rules`` not a RuleSet, or ``workers`` not a whole number
     raise TypeError; ``workers`` < 1 or an unknown backend, ValueError;
-    ``backend="durable"`` where durable-rules does not import, BackendError.
+    ``backend="durable"`` where durable-rules does not import (or cannot
+    compile the rule set), BackendError.
 
     A bad item stops the iteration *at its position*: the decisions before it
     are yielded, then its ``pydantic.ValidationError`` (or TypeError, for an
@@ -260,4 +261,8 @@ def evaluate_many(
         raise TypeError(f"rules must be a RuleSet from load_rules(), not {type(rules).__name__}")
     ruleset = rules if rules is not None else default_rules()
     count = _check_workers(workers)
-    return _decisions(iterator, ruleset, resolve_backend(backend), count)
+    name = resolve_backend(backend)
+    # Compiled here first, so a rule set the backend cannot take fails now, as
+    # BackendError, not later in a worker (as a broken pool).
+    ruleset.engine(name)
+    return _decisions(iterator, ruleset, name, count)

@@ -242,6 +242,7 @@ def run_many(args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stderr: 
     """
     rules = load_rules(args.rules) if args.rules else default_rules()
     backend = resolve_backend(args.backend, warn=False)
+    rules.engine(backend)  # a rule set the backend cannot take fails here, not in a worker
     if "-" not in (args.input, args.output) and _same_file(args.input, args.output):
         raise InputError(f"{args.output} is the input file; write the records to another file")
     source = _open_input(args.input, stdin)

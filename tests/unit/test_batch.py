@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import multiprocessing
+import pickle
 import types
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +14,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from neurotriage import Profile, default_rules, evaluate, evaluate_many, load_rules
+import neurotriage.engines
+from neurotriage import BackendError, Profile, default_rules, evaluate, evaluate_many, load_rules
 from neurotriage._batch import AHEAD, CHUNK_ITEMS, _fired, map_ordered
 from neurotriage.analysis import input_space
 from tests.conftest import ROOT, SAFE, available_backends
@@ -245,3 +247,15 @@ def test_profiles_that_are_not_an_iterable_of_profiles_raise_at_the_call(profile
     with pytest.raises(TypeError) as caught:
         evaluate_many(profiles)
     assert str(caught.value) == message
+
+
+def test_a_rule_set_the_backend_cannot_compile_fails_at_the_call(monkeypatch):
+    """A compile failure is a BackendError from evaluate_many() itself, not a broken pool."""
+
+    def refuse(ruleset: Any, backend: str) -> None:
+        raise BackendError("durable-rules cannot compile this rule set: error code 113")
+
+    monkeypatch.setattr(neurotriage.engines, "compile_engine", refuse)
+    fresh = pickle.loads(pickle.dumps(default_rules()))  # noqa: S301 - no engine compiled yet
+    with pytest.raises(BackendError, match="cannot compile this rule set"):
+        evaluate_many([SAFE], rules=fresh, workers=2)
