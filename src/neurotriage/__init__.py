@@ -7,6 +7,7 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
+from neurotriage._batch import evaluate_many
 from neurotriage._errors import BackendError, NeurotriageError, RuleError, RuleProblem
 from neurotriage._evaluate import evaluate
 from neurotriage._loader import default_rules, load_rules
@@ -47,5 +48,6 @@ __all__ = [
     "__version__",
     "default_rules",
     "evaluate",
+    "evaluate_many",
     "load_rules",
 ]

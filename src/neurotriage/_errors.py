@@ -65,3 +65,8 @@ class RuleError(NeurotriageError, ValueError):
         count = len(self.problems)
         head = "1 problem" if count == 1 else f"{count} problems"
         super().__init__(f"{head} in rule set:\n" + "\n".join(str(p) for p in self.problems))
+
+    def __reduce__(self) -> tuple[type[RuleError], tuple[tuple[RuleProblem, ...]]]:
+        # Exceptions pickle as ``cls(*args)``, and ``args`` holds the message, not the
+        # problems; rebuild from the problems so a RuleError survives a process boundary.
+        return (type(self), (self.problems,))

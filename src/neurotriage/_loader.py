@@ -19,6 +19,7 @@ from neurotriage._errors import RuleError, RuleProblem
 from neurotriage._files import Collector, FileResult, parse_when, read_file
 from neurotriage._schema import EXPECTATIONS, InvariantSpec, RuleSpec, SourceSpec
 from neurotriage._yaml import LocatedDict
+from neurotriage.language import Contains, walk
 from neurotriage.profile import field_specs
 from neurotriage.ruleset import (
     Invariant,
@@ -80,6 +81,7 @@ def _build(collector: Collector, files: list[FileResult]) -> RuleSet | None:
     rules: list[Rule] = []
     first_seen: dict[str, tuple[str, int]] = {}
     warn_codes: dict[str, tuple[WarningSpec, str]] = {}
+    membership: set[tuple[str, str]] = set()
     for result in files:
         for spec, raw in result.rules:
             rule = _build_rule(collector, result, spec, raw, techniques=techniques, specs=specs)
@@ -106,6 +108,7 @@ def _build(collector: Collector, files: list[FileResult]) -> RuleSet | None:
                         rule_id=rule.id,
                     )
             rules.append(rule)
+            _count_membership_tests(collector, result, raw, rule, membership)
 
     invariants = _build_invariants(collector, files, techniques, rules)
     declared = [r for r in files if r.version is not None]
@@ -134,6 +137,33 @@ def _build(collector: Collector, files: list[FileResult]) -> RuleSet | None:
     )
 
 
+#: At most this many different ``"name" in other_conditions`` tests in a rule
+#: set. durable-rules matches one fact per profile and, measured on 2.0.28,
+#: refuses a fact with more than about 250 properties; each such test is one.
+MAX_MEMBERSHIP_TESTS = 128
+
+
+def _count_membership_tests(
+    collector: Collector,
+    result: FileResult,
+    raw: LocatedDict,
+    rule: Rule,
+    seen: set[tuple[str, str]],
+) -> None:
+    """Add ``rule``'s membership tests to ``seen``; report the rule that passes the limit."""
+    before = len(seen)
+    seen.update((n.field, n.value) for n in walk(rule.condition) if isinstance(n, Contains))
+    if before <= MAX_MEMBERSHIP_TESTS < len(seen):
+        collector.add(
+            result,
+            f"the rule set tests more than {MAX_MEMBERSHIP_TESTS} different names with "
+            "'\"name\" in FIELD' (this rule brings it to "
+            f"{len(seen)}); test fewer names",
+            mark=raw.mark,
+            rule_id=rule.id,
+        )
+
+
 def _build_rule(
     collector: Collector,
     result: FileResult,
@@ -149,7 +179,15 @@ def _build_rule(
         block = frozenset(techniques)
     else:
         block = frozenset(spec.block or ())
-        _check_techniques(collector, result, raw, "block", techniques=techniques, item_id=spec.id)
+        _check_techniques(
+            collector,
+            result,
+            raw,
+            "block",
+            spec.block,
+            techniques=techniques,
+            item_id=spec.id,
+        )
     for index, name in enumerate(spec.ask):
         if name not in specs:
             collector.add(
@@ -193,15 +231,13 @@ def _check_techniques(
     result: FileResult,
     raw: LocatedDict,
     key: str,
+    ids: list[str] | None,
     *,
     techniques: dict[str, Technique],
     item_id: str,
 ) -> None:
-    """Report every id in the list under ``key`` that is not a catalogued technique."""
-    listed = raw.get(key)
-    if not isinstance(listed, list):
-        return
-    for index, technique in enumerate(listed):
+    """Report every id of the validated list ``ids`` (under ``key``) that is not catalogued."""
+    for index, technique in enumerate(ids or ()):
         if technique not in techniques:
             hint = difflib.get_close_matches(technique, list(techniques), n=1)
             suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
@@ -224,8 +260,8 @@ def _build_invariant(
 ) -> Invariant | None:
     before = len(collector.problems)
     condition = parse_when(collector, result, spec.when, raw.value_marks["when"], spec.id)
-    for key in ("allowed_only", "not_allowed"):
-        _check_techniques(collector, result, raw, key, techniques=techniques, item_id=spec.id)
+    for key, ids in (("allowed_only", spec.allowed_only), ("not_allowed", spec.not_allowed)):
+        _check_techniques(collector, result, raw, key, ids, techniques=techniques, item_id=spec.id)
     warns = [spec.warns] if isinstance(spec.warns, str) else list(spec.warns or ())
     for code in warns:
         if code not in warn_codes:

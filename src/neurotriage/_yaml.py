@@ -4,6 +4,12 @@ Mappings and sequences load as :class:`LocatedDict` / :class:`LocatedList`,
 which carry the line and column of themselves and of each of their items, so a
 validation error on ``("rules", 3, "when")`` can be traced to a line. Duplicate
 keys are an error (PyYAML would silently keep the last one).
+
+Aliases (``*name``) are refused: each use is a full copy of the anchored value
+once loaded, so a few lines of nested aliases ("billion laughs") expand into
+millions of values, and a self-referencing alias never ends. Nesting deeper
+than :data:`MAX_DEPTH` is refused too, with its position, before Python's
+recursion limit is reached.
 """
 
 from __future__ import annotations
@@ -12,9 +18,22 @@ from dataclasses import dataclass
 from typing import Any
 
 import yaml
+from yaml.composer import ComposerError
+from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-__all__ = ["LocatedDict", "LocatedList", "Mark", "YamlProblem", "load_located", "locate"]
+__all__ = [
+    "MAX_DEPTH",
+    "LocatedDict",
+    "LocatedList",
+    "Mark",
+    "YamlProblem",
+    "load_located",
+    "locate",
+]
+
+#: Mappings and lists nested deeper than this are refused (the rule schema needs 4).
+MAX_DEPTH = 50
 
 
 @dataclass(frozen=True)
@@ -56,6 +75,27 @@ def _mark(node: Node) -> Mark:
 
 
 class _Loader(yaml.SafeLoader):
+    depth = 0
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        if self.check_event(AliasEvent):
+            raise ComposerError(
+                None,
+                None,
+                "aliases (*name) are not allowed in rule files; write the value out",
+                event.start_mark,
+            )
+        if self.depth >= MAX_DEPTH:
+            raise ComposerError(
+                None, None, f"nested more than {MAX_DEPTH} levels deep", event.start_mark
+            )
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
     def construct_located(self, node: Node) -> Any:
         if isinstance(node, MappingNode):
             self.flatten_mapping(node)
@@ -87,9 +127,24 @@ class _Loader(yaml.SafeLoader):
         return self.construct_object(node, deep=True)
 
 
+def _line_and_column(text: str, position: int) -> tuple[int, int]:
+    """The 1-based line and column of character ``position``, lines as str.splitlines."""
+    before = text[:position].splitlines(keepends=True)
+    if not before or before[-1].splitlines()[0] != before[-1]:  # at the start of a line
+        return len(before) + 1, 1
+    return len(before), len(before[-1]) + 1
+
+
 def load_located(text: str) -> Any:
     """Parse one YAML document into located containers; raise YamlProblem."""
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)  # checks every character at once
+    except yaml.reader.ReaderError as err:
+        line, column = _line_and_column(text, err.position)
+        character = f"#x{err.character:04x}" if isinstance(err.character, int) else "a byte"
+        raise YamlProblem(
+            f"unacceptable character {character}: {err.reason}", line, column
+        ) from None
     try:
         node = loader.get_single_node()
         if node is None:
@@ -105,6 +160,8 @@ def load_located(text: str) -> Any:
         ) from None
     except yaml.YAMLError as err:
         raise YamlProblem(f"invalid YAML: {err}", None, None) from None
+    except RecursionError:  # a safety net: MAX_DEPTH stops nesting well before this
+        raise YamlProblem("the YAML is nested too deeply", None, None) from None
     finally:
         loader.dispose()
 

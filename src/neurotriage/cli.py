@@ -1,10 +1,11 @@
 """The ``neurotriage`` command.
 
 ``main(argv, stdout, stderr) -> int`` takes its own streams so tests can run it
-in-process. Exit 0 on success, 2 on bad input or bad rules, with one paragraph
-on stderr and never a traceback. The analysis commands exit 1 when they find
-what they look for: ``verify`` a failing property, ``lint`` an error, ``diff``
-a less safe decision, ``coverage`` a share below ``--fail-under``.
+in-process. Exit 0 on success, 2 on bad input or bad rules (one paragraph on
+stderr), 130 when interrupted; never a traceback. Exit 1 means the command
+found what it looks for: ``evaluate-many`` wrote an error record for some
+line, ``verify`` a failing property, ``lint`` an error, ``diff`` a less safe
+decision, ``coverage`` a share below ``--fail-under``.
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from concurrent.futures.process import BrokenProcessPool
 from typing import IO, Any, NoReturn
 
-from pydantic import ValidationError
-
 from neurotriage import __version__, _reports
+from neurotriage._cli_input import InputError, parse_profile, read_profile
+from neurotriage._cli_many import run_many, worker_count
 from neurotriage._errors import NeurotriageError
 from neurotriage._evaluate import evaluate
 from neurotriage._loader import default_rules, default_rules_dir, load_rules
@@ -32,6 +34,7 @@ __all__ = ["main", "run"]
 EXIT_OK = 0
 EXIT_FOUND = 1
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
 
 _VERDICT_TEXT = {
     "proceed": "you may go ahead with the allowed techniques",
@@ -97,6 +100,33 @@ def _parser(stdout: IO[str], stderr: IO[str]) -> _Parser:
         "explain", out=stdout, err=stderr, help="show each fired rule: condition, effects, source"
     )
     with_rules(explain_cmd)
+    many_cmd = commands.add_parser(
+        "evaluate-many",
+        out=stdout,
+        err=stderr,
+        help="evaluate a JSON Lines file of profiles: one JSON record per line",
+    )
+    many_cmd.add_argument(
+        "input", metavar="IN", help="JSON Lines, one profile per line, or - for standard input"
+    )
+    many_cmd.add_argument(
+        "-o",
+        "--output",
+        metavar="OUT",
+        required=True,
+        help="where to write one JSON record per input line, or - for standard output",
+    )
+    many_cmd.add_argument(
+        "--workers",
+        metavar="N",
+        type=worker_count,
+        default=1,
+        help="worker processes (default: 1, in this process)",
+    )
+    many_cmd.add_argument(
+        "--rules", metavar="DIR", help="a rule file or directory (default: built-in)"
+    )
+    many_cmd.add_argument("--backend", choices=BACKENDS, help="default: durable where it imports")
     schema_cmd = commands.add_parser("schema", out=stdout, err=stderr, help="print a JSON Schema")
     schema_cmd.add_argument("model", choices=("profile", "decision"))
     _analysis_commands(commands, stdout, stderr)
@@ -161,80 +191,6 @@ def _analysis_commands(commands: Any, stdout: IO[str], stderr: IO[str]) -> None:
     diff_cmd.add_argument("old", metavar="OLD_DIR")
     diff_cmd.add_argument("new", metavar="NEW_DIR")
     format_option(diff_cmd)
-
-
-def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise ValueError(f"duplicate key '{key}'")
-        result[key] = value
-    return result
-
-
-_JSON_TYPES = {
-    list: "an array",
-    str: "a string",
-    int: "a number",
-    float: "a number",
-    bool: "true or false",
-    type(None): "null",
-}
-
-
-def _read_text(name: str, stdin: IO[str]) -> str:
-    """The whole input as text: strict UTF-8, a leading byte-order mark dropped."""
-    if name == "-":
-        buffer = getattr(stdin, "buffer", None)
-        raw = buffer.read() if buffer is not None else stdin.read().encode("utf-8", "surrogatepass")
-    else:
-        with open(name, "rb") as handle:
-            raw = handle.read()
-    return raw.decode("utf-8-sig")
-
-
-def _read_profile(name: str, stdin: IO[str]) -> Profile:
-    shown = "standard input" if name == "-" else name
-    try:
-        text = _read_text(name, stdin)
-    except (OSError, UnicodeError) as err:
-        raise _InputError(f"cannot read {shown}: {getattr(err, 'strerror', None) or err}") from err
-    return _parse_profile(text, shown)
-
-
-def _parse_profile(text: str, shown: str) -> Profile:
-    """A Profile from JSON text; ``shown`` names the input in error messages."""
-    try:
-        data = json.loads(text, object_pairs_hook=_reject_duplicates)
-    except json.JSONDecodeError as err:
-        raise _InputError(
-            f"{shown} is not valid JSON: {err.msg} at line {err.lineno}, column {err.colno}"
-        ) from err
-    except RecursionError as err:
-        raise _InputError(f"{shown} is not a valid profile: it is nested too deeply") from err
-    except ValueError as err:
-        raise _InputError(f"{shown} is not a valid profile: {err}") from err
-    if not isinstance(data, dict):
-        kind = _JSON_TYPES.get(type(data), type(data).__name__)
-        raise _InputError(f"{shown} must hold a JSON object of profile fields, not {kind}")
-    try:
-        return Profile.model_validate(data)
-    except ValidationError as err:
-        raise _InputError(f"{shown} is not a valid profile: {_describe_validation(err)}") from err
-
-
-def _describe_validation(err: ValidationError) -> str:
-    parts = []
-    for error in err.errors():
-        where = ".".join(str(p) for p in error["loc"]) or "profile"
-        message = "unknown field" if error["type"] == "extra_forbidden" else error["msg"]
-        shown = "" if error["type"] == "missing" else f" (got {json.dumps(error.get('input'))})"
-        parts.append(f"field '{where}': {message}{shown}")
-    return "; ".join(parts)
-
-
-class _InputError(Exception):
-    """A user-facing input problem; its text is the whole message."""
 
 
 def _summary(decision: Decision) -> str:
@@ -308,21 +264,27 @@ def _read_corpus(name: str, stdin: IO[str]) -> list[Profile]:
     """Every profile of a JSON-lines file; any bad line is an error naming it."""
     shown = "standard input" if name == "-" else name
     try:
-        text = _read_text(name, stdin)
+        if name == "-":
+            buffer = getattr(stdin, "buffer", None)
+            raw = buffer.read() if buffer is not None else stdin.read().encode("utf-8")
+        else:
+            with open(name, "rb") as handle:
+                raw = handle.read()
+        text = raw.decode("utf-8-sig")
     except (OSError, UnicodeError) as err:
-        raise _InputError(f"cannot read {shown}: {getattr(err, 'strerror', None) or err}") from err
+        raise InputError(f"cannot read {shown}: {getattr(err, 'strerror', None) or err}") from err
     profiles, problems = [], []
     # JSON Lines breaks lines at \n only: U+2028 and friends may sit inside a string
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:
-            profiles.append(_parse_profile(line, f"line {number}"))
-        except _InputError as err:
-            problems.append(str(err))
+            profiles.append(parse_profile(line, one_line=True))
+        except InputError as err:
+            problems.append(f"line {number} {err}")
     if problems:
         more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
-        raise _InputError(f"{shown}: " + "; ".join(problems[:5]) + more)
+        raise InputError(f"{shown}: " + "; ".join(problems[:5]) + more)
     return profiles
 
 
@@ -349,7 +311,9 @@ def _run_analysis(args: argparse.Namespace, stdin: IO[str], stdout: IO[str]) -> 
     return EXIT_FOUND if below else EXIT_OK
 
 
-def _run(args: argparse.Namespace, stdin: IO[str], stdout: IO[str]) -> int:
+def _run(args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stderr: IO[str]) -> int:
+    if args.command == "evaluate-many":
+        return run_many(args, stdin, stdout, stderr)
     if args.command == "schema":
         model = Profile if args.model == "profile" else Decision
         stdout.write(json.dumps(model.model_json_schema(), indent=2) + "\n")
@@ -357,7 +321,7 @@ def _run(args: argparse.Namespace, stdin: IO[str], stdout: IO[str]) -> int:
     if args.command in ("verify", "lint", "coverage", "diff"):
         return _run_analysis(args, stdin, stdout)
     ruleset = load_rules(args.rules) if args.rules else default_rules()
-    profile = _read_profile(args.profile, stdin)
+    profile = read_profile(args.profile, stdin)
     backend = resolve_backend(args.backend, warn=False)  # --version says what is available
     decision = evaluate(profile, rules=ruleset, backend=backend)
     if args.command == "explain":
@@ -382,15 +346,20 @@ def main(
     err = stderr if stderr is not None else sys.stderr
     try:
         args = _parser(out, err).parse_args(list(sys.argv[1:] if argv is None else argv))
-        return _run(args, stdin if stdin is not None else sys.stdin, out)
+        return _run(args, stdin if stdin is not None else sys.stdin, out, err)
     except _UsageError as usage:
         return usage.status
-    except _InputError as problem:
+    except InputError as problem:
         err.write(f"neurotriage: error: {problem}\n")
     except NeurotriageError as problem:
         err.write(f"neurotriage: error: {problem}\n")
     except OSError as problem:  # writing the output failed (a closed pipe, a full disk)
         err.write(f"neurotriage: error: cannot write the output: {problem.strerror or problem}\n")
+    except BrokenProcessPool as problem:
+        err.write(f"neurotriage: error: a worker process stopped unexpectedly: {problem}\n")
+    except KeyboardInterrupt:
+        err.write("neurotriage: interrupted\n")
+        return EXIT_INTERRUPTED
     return EXIT_BAD_INPUT
 
 

@@ -10,7 +10,20 @@ from typing import Annotated, Any, Literal
 import annotated_types
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-__all__ = ["FieldKind", "FieldSpec", "Profile", "field_specs"]
+__all__ = [
+    "MAX_CONDITIONS",
+    "MAX_CONDITION_LENGTH",
+    "FieldKind",
+    "FieldSpec",
+    "Profile",
+    "field_specs",
+]
+
+#: At most this many ``other_conditions``, each at most this many characters:
+#: far more than any person lists, small enough that a runaway input (a
+#: 10 MB list) is refused at once instead of being normalised and evaluated.
+MAX_CONDITIONS = 100
+MAX_CONDITION_LENGTH = 200
 
 Severity = Literal["mild", "moderate", "severe"]
 Pressure = Literal["light", "moderate", "firm"]
@@ -41,9 +54,16 @@ class Profile(BaseModel):
     home_remedies_no_relief: bool | None = Field(
         default=None, description="Home remedies have given no relief."
     )
-    other_conditions: list[str] | None = Field(
+    other_conditions: (
+        Annotated[
+            list[Annotated[str, Field(max_length=MAX_CONDITION_LENGTH)]],
+            Field(max_length=MAX_CONDITIONS),
+        ]
+        | None
+    ) = Field(
         default=None,
-        description="Other health conditions, by name (normalised to lower case).",
+        description="Other health conditions, by name (normalised to lower case); "
+        f"at most {MAX_CONDITIONS}, each at most {MAX_CONDITION_LENGTH} characters.",
     )
     cleared_by_clinician: bool = Field(
         default=False, description="A clinician has cleared this person for foot massage."
@@ -60,13 +80,12 @@ class Profile(BaseModel):
     def _normalise_conditions(cls, value: list[str] | None) -> list[str] | None:
         if value is None:
             return None
-        cleaned: list[str] = []
+        cleaned: set[str] = set()
         for index, item in enumerate(value):
             name = " ".join(item.split()).lower()
             if not name:
                 raise ValueError(f"item {index} is blank; name the condition or leave it out")
-            if name not in cleaned:
-                cleaned.append(name)
+            cleaned.add(name)
         return sorted(cleaned)
 
 

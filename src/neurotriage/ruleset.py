@@ -158,6 +158,11 @@ class RuleSet:
 
     A RuleSet is immutable; each backend compiles it once, on first use, and
     keeps the compiled engine for every later evaluation.
+
+    It pickles as its validated content only (catalogue, rules, version,
+    invariants): the compiled engines (C handles) and the lock stay behind,
+    and a copy compiles its own on first use. That is how worker processes get the very rule set
+    the caller loaded, without reading the files again.
     """
 
     techniques: tuple[Technique, ...]
@@ -173,6 +178,12 @@ class RuleSet:
         self._by_id = {rule.id: rule for rule in self.rules}
         if len(self._by_id) != len(self.rules):
             raise ValueError("rule ids must be unique")
+
+    def __reduce__(self) -> tuple[type[RuleSet], tuple[object, ...]]:
+        return (
+            RuleSet,
+            (self.techniques, self.therapies, self.rules, self.version, self.invariants),
+        )
 
     def rule(self, rule_id: str) -> Rule:
         """The rule with this id (KeyError if there is none)."""

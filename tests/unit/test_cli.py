@@ -941,6 +941,62 @@ def test_deeply_nested_json_exits_2_without_traceback(tmp_path):
     assert run.err.count("\n") == 1
 
 
+def test_profile_file_over_1_mib_is_refused_unread(tmp_path):
+    """A file over 1 MiB (a profile is a few KB) gives exit 2 without being parsed."""
+    path = tmp_path / "profile.json"
+    path.write_text('{"other_conditions": ["' + "x" * (2 * 1024 * 1024) + '"]}', encoding="utf-8")
+    assert_one_line_error(
+        cli("evaluate", path), f"{path} is too large to be a profile: more than 1 MiB"
+    )
+
+
+def test_10_mb_string_on_stdin_is_refused():
+    """A 10 MB JSON string on standard input is refused by size, with one line."""
+    run = cli("evaluate", "-", stdin='"' + "x" * 10_000_000 + '"')
+    assert_one_line_error(run, "standard input is too large to be a profile: more than 1 MiB")
+
+
+@pytest.mark.parametrize(
+    ("profile", "message"),
+    [
+        pytest.param(
+            {"other_conditions": ["x" * 300]},
+            "field 'other_conditions.0': String should have at most 200 characters"
+            ' (got "' + "x" * 60 + '..." (300 characters))',
+            id="long-string",
+        ),
+        pytest.param(
+            {"other_conditions": ["gout"] * 101},
+            "field 'other_conditions': List should have at most 100 items after validation,"
+            " not 101 (got an array of 101 items)",
+            id="long-list",
+        ),
+        pytest.param(
+            {"diabetes": [[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]] * 3},
+            "field 'diabetes': Input should be a valid boolean (got "
+            + json.dumps([[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]] * 3)[:60]
+            + "...)",
+            id="long-json",
+        ),
+        pytest.param(
+            {"k" * 100: True},
+            "field '" + "k" * 60 + "... (100 characters)': unknown field (got true)",
+            id="long-key",
+        ),
+        pytest.param(
+            {f"unknown_{index:02d}": index for index in range(15)},
+            "; ".join(f"field 'unknown_{i:02d}': unknown field (got {i})" for i in range(10))
+            + "; and 5 more problems",
+            id="many-problems",
+        ),
+    ],
+)
+def test_bad_values_are_shown_cut_short(tmp_path, profile, message):
+    """A long bad value or key is shown cut to 60 characters; at most 10 problems are listed."""
+    path = write_profile(tmp_path, profile)
+    assert_one_line_error(cli("evaluate", path), f"{path} is not a valid profile: {message}")
+
+
 def test_main_defaults_to_the_process_streams(monkeypatch, capsys):
     """Without arguments, main() reads sys.argv and sys.stdin and writes to sys.stdout."""
     text = (ROOT / "examples" / "sharp-pain.json").read_text(encoding="utf-8")

@@ -336,7 +336,7 @@ def test_cli_bad_lines_are_named_by_number(tmp_path):
     run = cli("coverage", corpus)
     assert_clean_failure(run)
     assert run.err == (
-        f"neurotriage: error: {corpus}: line 3 is not valid JSON: Expecting value at line 1, "
+        f"neurotriage: error: {corpus}: line 3 is not valid JSON: Expecting value at "
         "column 1; line 4 is not a valid profile: field 'pain_level': Input should be less "
         "than or equal to 10 (got 11)\n"
     )

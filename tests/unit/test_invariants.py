@@ -164,3 +164,15 @@ def test_violations_name_each_broken_expectation(tmp_path, outcome, expected):
         )
     )
     assert rules.invariants[0].violations(outcome) == expected
+
+
+def test_invariants_survive_pickling():
+    """A pickled RuleSet (as sent to batch workers) keeps its invariants."""
+    import pickle  # noqa: PLC0415
+
+    from neurotriage import default_rules  # noqa: PLC0415
+
+    rules = default_rules()
+    copy = pickle.loads(pickle.dumps(rules))  # noqa: S301 - our own object
+    assert copy.invariants == rules.invariants
+    assert copy.version == rules.version

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import shutil
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from neurotriage import (
     evaluate,
     load_rules,
 )
+from tests.conftest import available_backends
 
 DEFAULT_RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
 
@@ -1030,3 +1032,21 @@ def test_ruleset_version_is_stable_and_tracks_content(tmp_path: Path):
     changed = load_rules(copy)
     assert changed.version != first.version
     assert changed.version.startswith("2026.11.0+")
+
+
+@pytest.mark.parametrize("backend", available_backends())
+def test_ruleset_pickles_as_its_content_and_recompiles(rules: RuleSet, backend: str):
+    """A pickled RuleSet carries its rules and version, no engine, and decides the same."""
+    rules.engine(backend)  # compiled engines (C handles, a lock) must not be pickled
+    copy = pickle.loads(pickle.dumps(rules))  # noqa: S301 - our own data
+    assert (copy.techniques, copy.therapies, copy.rules) == (
+        rules.techniques,
+        rules.therapies,
+        rules.rules,
+    )
+    assert copy.version == rules.version
+    assert copy._engines == {}
+    for profile in [{}, {"open_wounds": True}, {"diabetes": True, "pain_level": 3}]:
+        assert evaluate(profile, rules=copy, backend=backend) == evaluate(
+            profile, rules=rules, backend=backend
+        )

@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from neurotriage import Profile, evaluate
-from neurotriage.profile import FieldSpec, field_specs
+from neurotriage.profile import MAX_CONDITION_LENGTH, MAX_CONDITIONS, FieldSpec, field_specs
 from tests.conftest import CONDITION_FIELDS
 
 
@@ -251,6 +251,38 @@ def test_blank_condition_names_are_rejected(given: list[str], index: int):
             "value_error",
             ("other_conditions",),
             f"Value error, item {index} is blank; name the condition or leave it out",
+        )
+    ]
+
+
+def test_other_conditions_at_their_limits_are_accepted():
+    """100 distinct condition names of 200 characters each are accepted and kept."""
+    names = [f"{index:03d}".ljust(MAX_CONDITION_LENGTH, "x") for index in range(MAX_CONDITIONS)]
+    assert Profile(other_conditions=names).other_conditions == names
+
+
+def test_too_many_other_conditions_are_rejected():
+    """A 101st condition name is an error naming the field and the limit."""
+    with pytest.raises(ValidationError) as info:
+        Profile(other_conditions=[f"c{index}" for index in range(MAX_CONDITIONS + 1)])
+    assert error_summary(info.value) == [
+        (
+            "too_long",
+            ("other_conditions",),
+            "List should have at most 100 items after validation, not 101",
+        )
+    ]
+
+
+def test_too_long_condition_name_is_rejected():
+    """A condition name over 200 characters is an error naming its position."""
+    with pytest.raises(ValidationError) as info:
+        Profile(other_conditions=["asthma", "x" * (MAX_CONDITION_LENGTH + 1)])
+    assert error_summary(info.value) == [
+        (
+            "string_too_long",
+            ("other_conditions", 1),
+            "String should have at most 200 characters",
         )
     ]
 

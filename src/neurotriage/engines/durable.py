@@ -24,6 +24,10 @@ regression test in ``tests/regressions/``:
 * Facts are JSON-like: unknown fields are left out; enums carry their rank for
   ordering; lists become their length and one boolean per membership test.
 * The C ruleset is freed when its engine is garbage-collected.
+* Its capacity is limited (an ``or`` of more than 512 tests hangs compiling,
+  more than 8192 expanded alternatives or about 250 fact properties are
+  refused): the loader keeps every rule set well inside those limits, and
+  any refusal left surfaces as BackendError, never durable's own error.
 """
 
 from __future__ import annotations
@@ -151,9 +155,12 @@ class DurableEngine:
         self._lock = threading.Lock()
         self._sids = itertools.count()
         self._known_ids = frozenset(definition)
-        self._handle = durable_rules_engine.create_ruleset(
-            f"neurotriage_{id(self):x}", json.dumps(definition, ensure_ascii=False)
-        )
+        try:
+            self._handle = durable_rules_engine.create_ruleset(
+                f"neurotriage_{id(self):x}", json.dumps(definition, ensure_ascii=False)
+            )
+        except durable_rules_engine.error as err:
+            raise BackendError(f"durable-rules cannot compile this rule set: {err}") from err
         weakref.finalize(self, durable_rules_engine.delete_ruleset, self._handle)
 
     def fact(self, profile: Profile) -> dict[str, Any]:
@@ -181,9 +188,12 @@ class DurableEngine:
         with self._lock:
             sid = str(next(self._sids))
             fact["sid"] = sid
-            status, state = durable_rules_engine.assert_fact(
-                self._handle, json.dumps(fact, ensure_ascii=False)
-            )
+            try:
+                status, state = durable_rules_engine.assert_fact(
+                    self._handle, json.dumps(fact, ensure_ascii=False)
+                )
+            except durable_rules_engine.error as err:
+                raise BackendError(f"durable-rules refused the profile: {err}") from err
             if status != 0:
                 # Never delete an unhandled session (that crashes durable); the
                 # HANDLED rule makes this unreachable unless durable misbehaves.

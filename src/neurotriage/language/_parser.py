@@ -29,9 +29,16 @@ from neurotriage.language._nodes import (
     Not,
     Or,
 )
+from neurotriage.language._semantics import to_nnf
 from neurotriage.profile import FieldSpec
 
-__all__ = ["ConditionError", "ParseProblem", "parse_condition"]
+__all__ = [
+    "MAX_ALTERNATIVES",
+    "ConditionError",
+    "ParseProblem",
+    "alternatives",
+    "parse_condition",
+]
 
 _OPS: dict[type[ast.cmpop], CompareOp] = {
     ast.Eq: "==",
@@ -278,6 +285,34 @@ MAX_DEPTH = 100
 _TOO_DEEP = f"the condition is nested more than {MAX_DEPTH} levels deep"
 
 
+#: A condition may expand to at most this many alternatives (conjunctions of
+#: tests, once negations are pushed to the leaves and every ``and`` of ``or``s
+#: is multiplied out). durable-rules expands conditions this way and, measured
+#: on 2.0.28, hangs compiling an ``or`` of more than 512 tests and refuses
+#: more than 8192 alternatives; both backends must take every rule set that
+#: loads. Note that a negated test on a nullable field is two alternatives
+#: ("unknown, or the opposite test"), so ``not a and not b and ...`` doubles.
+MAX_ALTERNATIVES = 256
+
+
+def alternatives(node: Condition) -> int:
+    """How many alternatives ``node`` (in negation normal form) expands to, capped.
+
+    The count stops growing past MAX_ALTERNATIVES, so it stays a small number.
+    """
+    cap = MAX_ALTERNATIVES + 1
+    if isinstance(node, Or):
+        return min(cap, sum(alternatives(item) for item in node.items))
+    if isinstance(node, And):
+        total = 1
+        for item in node.items:
+            total = min(cap, total * alternatives(item))
+        return total
+    if isinstance(node, InSet):
+        return min(cap, max(1, len(node.values)))
+    return 1
+
+
 def _depth(node: ast.AST) -> int:
     depth, frontier = 0, [node]
     while frontier:
@@ -335,4 +370,11 @@ def parse_condition(text: str, fields: Mapping[str, FieldSpec]) -> Condition:
     if translator.problems:
         shifted = [ParseProblem(p.message, p.column + indent) for p in translator.problems]
         raise ConditionError(shifted)
+    if alternatives(to_nnf(result)) > MAX_ALTERNATIVES:
+        message = (
+            f"the condition has more than {MAX_ALTERNATIVES} alternatives once expanded "
+            "(each 'or', 'in [...]' and negated test multiplies those of an 'and'); "
+            "split it into several rules"
+        )
+        raise ConditionError([ParseProblem(message, indent)])
     return result

@@ -1,0 +1,268 @@
+"""evaluate_many(): many profiles in, their decisions out, in input order.
+
+The work runs in this process (``workers`` None or 1) or in worker
+*processes* (``workers`` > 1), never in threads: durable evaluations of one
+rule set run one at a time under the engine's lock, so threads would not
+help, and the reference engine holds the GIL.
+
+**Start method.** Worker processes are started with ``"spawn"``: each is a
+fresh interpreter that imports neurotriage and compiles its own engine.
+``"fork"`` would copy this process mid-flight, including durable-rules' C
+state and any lock another thread holds at that instant (a child could
+deadlock on it or inherit a half-updated engine). ``"forkserver"`` avoids
+that too but does not exist on Windows. ``"spawn"`` copies nothing and works
+everywhere; its cost is one interpreter start per worker (about half a
+second) per call, which a batch amortises.
+
+**Rules in workers.** The caller's RuleSet is pickled to each worker once,
+in the pool's initializer: a RuleSet pickles as its validated content, never
+its compiled engines (see :class:`RuleSet`). Each worker compiles it once.
+Reading the rule files again in each worker could see files edited since
+the caller loaded them, and decide differently.
+
+**Memory.** The input is read lazily, in chunks (:data:`CHUNK_ITEMS` items,
+or :data:`CHUNK_BYTES` by the caller's measure), and at most
+:data:`AHEAD` chunks per worker are in flight, so a generator of millions
+of profiles is never held in memory.
+
+**Order and errors.** Results come out in input order. An error raised for
+an item (by the task, or by the input iterator itself) is raised only after
+every result before it has been yielded, so nothing that was decided is lost.
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import signal
+from collections import deque
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any, TypeAlias, TypeVar
+
+from pydantic import ValidationError
+
+from neurotriage._evaluate import as_profile
+from neurotriage._loader import default_rules
+from neurotriage.combine import combine
+from neurotriage.decision import Decision
+from neurotriage.engines import BackendName, resolve_backend
+from neurotriage.profile import Profile
+from neurotriage.ruleset import RuleSet
+
+__all__ = ["AHEAD", "CHUNK_BYTES", "CHUNK_ITEMS", "evaluate_many", "map_ordered"]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+#: What runs on each item, in this process or a worker: it gets the rule set
+#: and the backend name, and must be a module-level function (workers import it).
+Task: TypeAlias = Callable[[RuleSet, BackendName, T], R]
+
+#: Items per chunk sent to a worker: large enough to amortise the round trip.
+CHUNK_ITEMS = 256
+#: A chunk is also closed once its items weigh this much (see ``weigh``).
+CHUNK_BYTES = 4 * 1024 * 1024
+#: Chunks in flight per worker: one running, one queued, so no worker waits.
+AHEAD = 2
+
+#: In a worker process only: the rule set and backend its initializer set up.
+#: Per-process state is what a ProcessPoolExecutor initializer is for; the
+#: parent process never sets it.
+_WORKER: dict[str, Any] = {}
+
+
+def _start_worker(rules: RuleSet, backend: BackendName) -> None:
+    """Worker initializer: compile the engine once; leave Ctrl-C to the parent."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops the pool itself
+    rules.engine(backend)
+    _WORKER["rules"], _WORKER["backend"] = rules, backend
+
+
+def _run_chunk(task: Task[T, R], chunk: list[T]) -> tuple[list[R], Exception | None]:
+    """Run ``task`` on each item of ``chunk`` in a worker; stop at the first error.
+
+    The results before an error are returned with it, so the parent can yield
+    them before raising it.
+    """
+    rules, backend = _WORKER["rules"], _WORKER["backend"]
+    results: list[R] = []
+    for item in chunk:
+        try:
+            results.append(task(rules, backend, item))
+        except Exception as err:  # noqa: BLE001 - re-raised in the parent, in order
+            return results, err
+    return results, None
+
+
+def _chunks(items: Iterator[T], weigh: Callable[[T], int] | None) -> Iterator[list[T]]:
+    chunk: list[T] = []
+    weight = 0
+    for item in items:
+        chunk.append(item)
+        weight += weigh(item) if weigh is not None else 0
+        if len(chunk) >= CHUNK_ITEMS or weight >= CHUNK_BYTES:
+            yield chunk
+            chunk, weight = [], 0
+    if chunk:
+        yield chunk
+
+
+def map_ordered(
+    task: Task[T, R],
+    items: Iterable[T],
+    *,
+    rules: RuleSet,
+    backend: BackendName,
+    workers: int,
+    weigh: Callable[[T], int] | None = None,
+) -> Generator[tuple[T, R], None, None]:
+    """Each item with ``task(rules, backend, item)``, in input order.
+
+    ``workers`` 1 runs in this process, item by item. More runs in that many
+    spawned worker processes, ``items`` read in bounded chunks. A worker that
+    dies (say, killed by the OS) raises
+    ``concurrent.futures.process.BrokenProcessPool``.
+    """
+    if workers == 1:
+        for item in items:
+            yield item, task(rules, backend, item)
+        return
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start_worker,
+        initargs=(rules, backend),
+    )
+    pending: deque[tuple[list[T], Future[tuple[list[R], Exception | None]]]] = deque()
+
+    def oldest() -> Iterator[tuple[T, R]]:
+        chunk, future = pending.popleft()
+        results, error = future.result()
+        yield from zip(chunk, results, strict=False)
+        if error is not None:
+            raise error
+
+    try:
+        for chunk in _chunks(iter(items), weigh):
+            pending.append((chunk, pool.submit(_run_chunk, task, chunk)))
+            if len(pending) >= workers * AHEAD:
+                yield from oldest()
+        while pending:
+            yield from oldest()
+    finally:
+        # Also on an error or when the caller stops early: queued chunks are
+        # dropped and the workers end.
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _fired(rules: RuleSet, backend: BackendName, profile: Profile) -> frozenset[str]:
+    """The rules ``profile`` fires: the engine's part, the part worth a worker.
+
+    Only rule ids cross the process boundary; the parent builds each Decision
+    (pickling a Decision costs more than evaluating it).
+    """
+    return rules.engine(backend).fired(profile)
+
+
+def _checked(profiles: Iterator[Any], failure: list[Exception]) -> Iterator[Profile]:
+    """Each item as a Profile; at the first bad item (or input error) stop and keep it."""
+    for index in itertools.count():
+        try:
+            item = next(profiles)
+        except StopIteration:
+            return
+        except Exception as err:  # noqa: BLE001 - the caller's own error, raised in order
+            failure.append(err)
+            return
+        try:
+            profile = as_profile(item)
+        except (ValidationError, TypeError) as err:
+            err.add_note(f"evaluate_many(): the profile at index {index} of the input")
+            failure.append(err)
+            return
+        yield profile
+
+
+def _decisions(
+    profiles: Iterator[Any], rules: RuleSet, backend: BackendName, workers: int
+) -> Iterator[Decision]:
+    failure: list[Exception] = []
+    checked = _checked(profiles, failure)
+    for profile, fired in map_ordered(
+        _fired, checked, rules=rules, backend=backend, workers=workers
+    ):
+        yield combine(rules, profile, fired)
+    if failure:
+        raise failure[0]
+
+
+def _check_workers(workers: object) -> int:
+    if workers is None:
+        return 1
+    if isinstance(workers, bool) or not isinstance(workers, int):
+        raise TypeError(f"workers must be a whole number or None, not {type(workers).__name__}")
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, not {workers}")
+    return workers
+
+
+def _iterate(profiles: object) -> Iterator[Any]:
+    kind = type(profiles).__name__
+    if isinstance(profiles, Profile | Mapping | str | bytes):
+        raise TypeError(
+            f"profiles must be an iterable of profiles (a list, a generator...), not a single "
+            f"{kind}; for one profile use evaluate()"
+        )
+    try:
+        return iter(profiles)  # type: ignore[call-overload,no-any-return]
+    except TypeError:
+        raise TypeError(f"profiles must be an iterable of profiles, not {kind}") from None
+
+
+def evaluate_many(
+    profiles: Iterable[Profile | Mapping[str, Any]],
+    *,
+    rules: RuleSet | None = None,
+    backend: str | None = None,
+    workers: int | None = None,
+) -> Iterator[Decision]:
+    """Decide for each profile of ``profiles``; yield the decisions in input order.
+
+    Each decision equals ``evaluate(profile, rules=rules, backend=backend)``.
+    ``profiles`` may be any iterable, a generator of millions included: it is
+    read lazily and memory stays bounded. Decisions are yielded as they are
+    ready, so stop consuming at any point and the remaining input is not read
+    (beyond a few chunks when ``workers`` > 1).
+
+    ``workers`` None or 1 evaluates in this process. ``workers`` > 1 uses that
+    many worker processes (started with "spawn": see the module docs), each
+    compiling the rule set once; they cost about half a second to start. A
+    script that uses them must guard its entry point with
+    ``if __name__ == "__main__":``, as multiprocessing requires.
+
+    Arguments are checked at once: ``profiles`` not an iterable (or a single
+    profile), ``rules`` not a RuleSet, or ``workers`` not a whole number
+    raise TypeError; ``workers`` < 1 or an unknown backend, ValueError;
+    ``backend="durable"`` where durable-rules does not import (or cannot
+    compile the rule set), BackendError.
+
+    A bad item stops the iteration *at its position*: the decisions before it
+    are yielded, then its ``pydantic.ValidationError`` (or TypeError, for an
+    item that is neither a Profile nor a mapping) is raised, with a note
+    naming its index (shown in the traceback; ``err.__notes__``). An error
+    raised by ``profiles`` itself is likewise raised at its position. To
+    carry on past bad items, validate them first (``Profile.model_validate``)
+    and pass on the good ones; the ``evaluate-many`` command writes one error
+    record per bad line instead.
+    """
+    iterator = _iterate(profiles)
+    if rules is not None and not isinstance(rules, RuleSet):
+        raise TypeError(f"rules must be a RuleSet from load_rules(), not {type(rules).__name__}")
+    ruleset = rules if rules is not None else default_rules()
+    count = _check_workers(workers)
+    name = resolve_backend(backend)
+    # Compiled here first, so a rule set the backend cannot take fails now, as
+    # BackendError, not later in a worker (as a broken pool).
+    ruleset.engine(name)
+    return _decisions(iterator, ruleset, name, count)

@@ -1,0 +1,146 @@
+"""Reading a JSON profile for the command line: strict UTF-8, strict JSON, one clear message.
+
+Shared by ``evaluate``/``explain`` (one profile per file) and ``evaluate-many``
+(one profile per line, possibly in worker processes). Every problem becomes an
+:class:`InputError` whose text is the whole user-facing message.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import IO, Any
+
+from pydantic import ValidationError
+
+from neurotriage.profile import Profile
+
+__all__ = [
+    "MAX_PROFILE_BYTES",
+    "InputError",
+    "describe_validation",
+    "parse_profile",
+    "read_profile",
+    "too_large",
+]
+
+#: A profile is a few kilobytes of JSON (100 condition names of 200 characters,
+#: even fully \u-escaped, stay under 150 KB); larger input is refused unread.
+MAX_PROFILE_BYTES = 1024 * 1024
+#: At most this many problems of one profile are listed, and each bad value
+#: is shown cut to about this many characters: an error stays readable.
+_MAX_PROBLEMS = 10
+_PREVIEW = 60
+
+
+class InputError(Exception):
+    """A user-facing input problem; its text is the whole message."""
+
+
+def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"duplicate key '{key}'")
+        result[key] = value
+    return result
+
+
+_JSON_TYPES = {
+    list: "an array",
+    str: "a string",
+    int: "a number",
+    float: "a number",
+    bool: "true or false",
+    type(None): "null",
+}
+
+
+def too_large() -> str:
+    """The end of the message for an input over MAX_PROFILE_BYTES."""
+    return f"is too large to be a profile: more than {MAX_PROFILE_BYTES // 1024 // 1024} MiB"
+
+
+def _read_bytes(name: str, stdin: IO[str]) -> bytes:
+    """The input's bytes, at most one more than MAX_PROFILE_BYTES."""
+    limit = MAX_PROFILE_BYTES + 1
+    if name == "-":
+        buffer = getattr(stdin, "buffer", None)
+        if buffer is not None:
+            return bytes(buffer.read(limit))
+        return stdin.read(limit).encode("utf-8", "surrogatepass")
+    with open(name, "rb") as handle:
+        return handle.read(limit)
+
+
+def parse_profile(text: str, *, one_line: bool = False) -> Profile:
+    """The Profile in JSON ``text``.
+
+    Raises InputError whose text completes a sentence whose subject is the
+    input ("... is not valid JSON: ..."). With ``one_line`` a JSON syntax
+    error gives only its column.
+    """
+    try:
+        data = json.loads(text, object_pairs_hook=_reject_duplicates)
+    except json.JSONDecodeError as err:
+        at = f"column {err.colno}" if one_line else f"line {err.lineno}, column {err.colno}"
+        raise InputError(f"is not valid JSON: {err.msg} at {at}") from err
+    except RecursionError as err:
+        raise InputError("is not a valid profile: it is nested too deeply") from err
+    except ValueError as err:
+        raise InputError(f"is not a valid profile: {err}") from err
+    if not isinstance(data, dict):
+        kind = _JSON_TYPES.get(type(data), type(data).__name__)
+        raise InputError(f"must hold a JSON object of profile fields, not {kind}")
+    try:
+        return Profile.model_validate(data)
+    except ValidationError as err:
+        raise InputError(f"is not a valid profile: {describe_validation(err)}") from err
+
+
+def read_profile(name: str, stdin: IO[str]) -> Profile:
+    """The Profile in file ``name`` (``-``: standard input); InputError names the input."""
+    shown = "standard input" if name == "-" else name
+    try:
+        raw = _read_bytes(name, stdin)
+        if len(raw) > MAX_PROFILE_BYTES:
+            raise InputError(f"{shown} {too_large()}")
+        text = raw.decode("utf-8-sig")  # strict UTF-8; a leading byte-order mark is dropped
+    except (OSError, UnicodeError) as err:
+        raise InputError(f"cannot read {shown}: {getattr(err, 'strerror', None) or err}") from err
+    try:
+        return parse_profile(text)
+    except InputError as err:
+        raise InputError(f"{shown} {err}") from err.__cause__
+
+
+def describe_validation(err: ValidationError) -> str:
+    """Every problem of a profile, each naming its field, on one line."""
+    errors = err.errors()
+    parts = []
+    for error in errors[:_MAX_PROBLEMS]:
+        where = ".".join(_cut(str(p)) for p in error["loc"]) or "profile"
+        message = "unknown field" if error["type"] == "extra_forbidden" else error["msg"]
+        shown = "" if error["type"] == "missing" else f" (got {_preview(error.get('input'))})"
+        parts.append(f"field '{where}': {message}{shown}")
+    if len(errors) > _MAX_PROBLEMS:
+        parts.append(f"and {len(errors) - _MAX_PROBLEMS} more problems")
+    return "; ".join(parts)
+
+
+def _cut(text: str) -> str:
+    """``text``, cut short when long (an unknown field's name can be anything)."""
+    return text if len(text) <= _PREVIEW else f"{text[:_PREVIEW]}... ({len(text):,} characters)"
+
+
+def _preview(value: Any) -> str:
+    """A bad value as JSON, cut short when long."""
+    if isinstance(value, list | dict) and len(value) > _MAX_PROBLEMS:
+        kind = "an array" if isinstance(value, list) else "an object"
+        return f"{kind} of {len(value):,} items"
+    if isinstance(value, str) and len(value) > _PREVIEW:
+        return f'{json.dumps(value[:_PREVIEW])[:-1]}..." ({len(value):,} characters)'
+    try:
+        text = json.dumps(value)
+    except (ValueError, TypeError, RecursionError):  # not JSON-like, or nested past the limit
+        return _JSON_TYPES.get(type(value), type(value).__name__)
+    return text if len(text) <= _PREVIEW else f"{text[:_PREVIEW]}..."

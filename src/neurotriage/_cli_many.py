@@ -1,0 +1,255 @@
+"""``neurotriage evaluate-many``: one JSON profile per line in, one JSON record per line out.
+
+Every input line gets exactly one output record, in input order, so nothing
+is lost and line N of the output answers line N of the input:
+
+* ``{"line": N, "decision": {...}}``: the Decision, as ``evaluate --json`` prints it;
+* ``{"line": N, "error": "line N ..."}``: why line N gave no decision. The
+  message is the one ``evaluate`` gives for a file, naming the field. A blank
+  line, a line that is not UTF-8 and a line over 1 MiB are errors too: a
+  skipped line would shift every later answer.
+
+Each line is read as bytes, at most 1 MiB of it kept (the rest of a longer
+line is read and dropped), and decoded as strict UTF-8; a byte-order mark
+is allowed at the start of the first line. In worker processes the whole
+line (parse, validate, evaluate, encode) is done by the worker; this process
+only reads lines and writes records.
+
+The output file is written under a temporary name next to it and renamed
+over OUT only once every record is written: an interrupted or failed run
+never leaves a partial OUT behind (``-o -`` streams to standard output).
+"""
+
+from __future__ import annotations
+
+import argparse
+import codecs
+import contextlib
+import io
+import json
+import os
+import secrets
+import time
+from collections.abc import Iterator
+from typing import IO
+
+from neurotriage._batch import map_ordered
+from neurotriage._cli_input import MAX_PROFILE_BYTES, InputError, parse_profile, too_large
+from neurotriage._evaluate import evaluate
+from neurotriage._loader import default_rules, load_rules
+from neurotriage.engines import BackendName, resolve_backend
+from neurotriage.profile import Profile
+from neurotriage.ruleset import RuleSet
+
+__all__ = ["EXIT_SOME_FAILED", "run_many", "worker_count"]
+
+#: Some lines gave an error record (every line still has its record).
+EXIT_SOME_FAILED = 1
+
+#: A line: its 1-based number and its bytes without the newline (None: too long).
+Line = tuple[int, bytes | None]
+
+
+def worker_count(text: str) -> int:
+    """``--workers``: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
+    return value
+
+
+def _lines(stream: IO[bytes], shown: str) -> Iterator[Line]:
+    """Each line of ``stream``, numbered; a line over MAX_PROFILE_BYTES comes as None."""
+    number = 0
+    try:
+        while raw := stream.readline(MAX_PROFILE_BYTES + 1):
+            number += 1
+            if number == 1 and raw.startswith(codecs.BOM_UTF8):
+                raw = raw[len(codecs.BOM_UTF8) :]
+            if raw.endswith(b"\n"):
+                yield number, raw[:-1]
+            elif len(raw) <= MAX_PROFILE_BYTES:
+                yield number, raw  # the last line, with no newline
+            else:
+                while (rest := stream.readline(64 * 1024)) and not rest.endswith(b"\n"):
+                    pass  # drop the rest of the overlong line, a piece at a time
+                yield number, None
+    except OSError as err:
+        raise InputError(f"cannot read {shown}: {err.strerror or err}") from err
+
+
+def _line_profile(raw: bytes | None) -> Profile:
+    """The profile on one line; InputError's text completes "line N ..."."""
+    if raw is None:
+        raise InputError(too_large())
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise InputError(f"is not valid UTF-8: {err}") from err
+    if not text.strip():
+        raise InputError("is blank; write one JSON profile per line")
+    return parse_profile(text, one_line=True)
+
+
+def _record(rules: RuleSet, backend: BackendName, line: Line) -> tuple[bool, str]:
+    """Line -> (succeeded, its JSON record). Runs in a worker when there are workers."""
+    number, raw = line
+    try:
+        profile = _line_profile(raw)
+    except InputError as err:
+        return False, json.dumps({"line": number, "error": f"line {number} {err}"})
+    decision = evaluate(profile, rules=rules, backend=backend)
+    return True, f'{{"line": {number}, "decision": {decision.model_dump_json()}}}'
+
+
+def _weight(line: Line) -> int:
+    return len(line[1] or b"")
+
+
+class _Progress:
+    """``N lines, F failed, R lines/s`` redrawn on a terminal; nothing otherwise."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        try:
+            terminal = stream.isatty()
+        except (AttributeError, ValueError, OSError):
+            terminal = False
+        self.stream = stream if terminal else None
+        self.started = self.shown = time.monotonic()
+        self.drawn = False
+
+    def update(self, lines: int, failed: int, *, force: bool = False) -> None:
+        if self.stream is None:
+            return
+        now = time.monotonic()
+        if not force and now - self.shown < 0.2:
+            return
+        self.shown = now
+        rate = lines / max(now - self.started, 1e-6)
+        self.stream.write(
+            f"\rneurotriage: {lines:,} lines, {failed:,} failed, {rate:,.0f} lines/s "
+        )
+        self.stream.flush()
+        self.drawn = True
+
+    def close(self) -> None:
+        """End the progress line, so what follows starts on a line of its own."""
+        if self.stream is not None and self.drawn:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+class _Output:
+    """Standard output, or a file written under a temporary name and renamed at the end."""
+
+    def __init__(self, name: str, stdout: IO[str]) -> None:
+        self.name, self.temp = name, ""
+        if name == "-":
+            self.stream = stdout
+            return
+        if os.path.isdir(name):
+            raise InputError(f"cannot write {name}: Is a directory")
+        head, tail = os.path.split(os.path.abspath(name))
+        self.temp = os.path.join(head, f".{tail}.{secrets.token_hex(4)}.tmp")
+        try:
+            descriptor = os.open(self.temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except OSError as err:
+            raise InputError(f"cannot write {name}: {err.strerror or err}") from err
+        self.stream = open(descriptor, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
+
+    def commit(self) -> None:
+        """Every record is written: put the file in place."""
+        self.stream.flush()
+        if self.temp:
+            self.stream.close()
+            os.replace(self.temp, self.name)
+            self.temp = ""
+
+    def discard(self) -> None:
+        """The run failed: remove the temporary file, leave OUT as it was."""
+        if self.temp:
+            self.stream.close()
+            with contextlib.suppress(OSError):  # nothing more can be done about it
+                os.unlink(self.temp)
+            self.temp = ""
+
+
+def _open_input(name: str, stdin: IO[str]) -> IO[bytes]:
+    if name == "-":
+        buffer = getattr(stdin, "buffer", None)
+        if buffer is not None:
+            stream: IO[bytes] = buffer
+            return stream
+        # A text stream with no bytes underneath (tests' StringIO): read it whole.
+        return io.BytesIO(stdin.read().encode("utf-8", "surrogatepass"))
+    try:
+        return open(name, "rb")
+    except OSError as err:
+        raise InputError(f"cannot read {name}: {err.strerror or err}") from err
+
+
+def _same_file(first: str, second: str) -> bool:
+    try:
+        return os.path.samefile(first, second)
+    except OSError:
+        return False
+
+
+def _write_records(
+    args: argparse.Namespace,
+    source: IO[bytes],
+    *,
+    rules: RuleSet,
+    backend: BackendName,
+    stdout: IO[str],
+    stderr: IO[str],
+) -> int:
+    shown = "standard input" if args.input == "-" else args.input
+    output = _Output(args.output, stdout)
+    progress = _Progress(stderr)
+    records = map_ordered(
+        _record,
+        _lines(source, shown),
+        rules=rules,
+        backend=backend,
+        workers=args.workers,
+        weigh=_weight,
+    )
+    lines = failed = 0
+    try:
+        for _, (succeeded, record) in records:
+            output.stream.write(record + "\n")
+            lines += 1
+            failed += not succeeded
+            progress.update(lines, failed)
+        progress.update(lines, failed, force=True)
+        output.commit()
+    finally:
+        records.close()  # on an error, stops the worker processes at once
+        output.discard()  # nothing left to discard once committed
+        progress.close()
+    return EXIT_SOME_FAILED if failed else 0
+
+
+def run_many(args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stderr: IO[str]) -> int:
+    """Run ``evaluate-many``; exit 0, or 1 if some line got an error record.
+
+    Unusable rules, backend or files raise (InputError, NeurotriageError)
+    before any record is written.
+    """
+    rules = load_rules(args.rules) if args.rules else default_rules()
+    backend = resolve_backend(args.backend, warn=False)
+    rules.engine(backend)  # a rule set the backend cannot take fails here, not in a worker
+    if "-" not in (args.input, args.output) and _same_file(args.input, args.output):
+        raise InputError(f"{args.output} is the input file; write the records to another file")
+    source = _open_input(args.input, stdin)
+    try:
+        return _write_records(
+            args, source, rules=rules, backend=backend, stdout=stdout, stderr=stderr
+        )
+    finally:
+        if source is not getattr(stdin, "buffer", None):
+            source.close()

@@ -1,0 +1,1 @@
+"""Robustness: random and hostile inputs give a result or the documented error, in bounded time."""

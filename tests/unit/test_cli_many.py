@@ -1,0 +1,412 @@
+"""``neurotriage evaluate-many``: one JSON record per input line, in order, never a traceback."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import neurotriage._cli_many
+from neurotriage import BackendError, Decision, default_rules, evaluate, load_rules
+from neurotriage._cli_input import MAX_PROFILE_BYTES
+from neurotriage.analysis import input_space
+from neurotriage.cli import main
+from tests.conftest import ROOT, SAFE
+from tests.unit.test_cli import BROKEN_RULES, Run, assert_clean_failure, cli
+
+EXAMPLES = sorted((ROOT / "examples").glob("*.json"))
+
+
+def jsonl(*profiles: Any) -> bytes:
+    """Profiles as JSON Lines (each item a dict, or raw bytes for a line as it is)."""
+    return b"".join(
+        (p if isinstance(p, bytes) else json.dumps(p).encode()) + b"\n" for p in profiles
+    )
+
+
+def run_many(tmp_path: Path, content: bytes, *options: str) -> tuple[Run, list[dict[str, Any]]]:
+    """Run evaluate-many on ``content`` written to a file; the run and the records read back."""
+    source, target = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    source.write_bytes(content)
+    run = cli("evaluate-many", source, "-o", target, *options)
+    lines = target.read_text(encoding="utf-8").splitlines() if target.exists() else []
+    return run, [json.loads(line) for line in lines]
+
+
+def decision_of(record: dict[str, Any]) -> Decision:
+    """The Decision held by a success record."""
+    return Decision.model_validate(record["decision"])
+
+
+class FakeTerminal(io.StringIO):
+    """A text stream that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+# --- records --------------------------------------------------------------------------------
+
+
+def test_every_line_gets_one_record_in_order(tmp_path):
+    """Each line has exactly one record, numbered from 1, holding evaluate()'s decision."""
+    profiles = [json.loads(path.read_text(encoding="utf-8")) for path in EXAMPLES]
+    profiles += [p.model_dump() for p in list(input_space(default_rules()))[::997]]
+    run, records = run_many(tmp_path, jsonl(*profiles))
+    assert run == Run(0, "", "")
+    assert [r["line"] for r in records] == list(range(1, len(profiles) + 1))
+    for record, profile in zip(records, profiles, strict=True):
+        assert set(record) == {"line", "decision"}
+        assert decision_of(record) == evaluate(profile)
+
+
+def test_a_record_is_one_line_with_line_first(tmp_path):
+    """A success record is ``{"line": N, "decision": {...}}`` on one line."""
+    run, _ = run_many(tmp_path, jsonl({"open_wounds": True}))
+    text = (tmp_path / "out.jsonl").read_text(encoding="utf-8")
+    assert text.count("\n") == 1
+    assert text.startswith('{"line": 1, "decision": {"verdict":"see_doctor",')
+    assert run.code == 0
+
+
+BAD_LINES = [
+    pytest.param(
+        b'{"pain_level": 3, "diabetes": }',
+        "line 2 is not valid JSON: Expecting value at column 31",
+        id="invalid-json",
+    ),
+    pytest.param(b"", "line 2 is blank; write one JSON profile per line", id="blank"),
+    pytest.param(b" \t\r", "line 2 is blank; write one JSON profile per line", id="spaces"),
+    pytest.param(
+        b"[1, 2]", "line 2 must hold a JSON object of profile fields, not an array", id="array"
+    ),
+    pytest.param(b"null", "line 2 must hold a JSON object of profile fields, not null", id="null"),
+    pytest.param(
+        b'{"diabetes": true, "diabetes": false}',
+        "line 2 is not a valid profile: duplicate key 'diabetes'",
+        id="duplicate-key",
+    ),
+    pytest.param(
+        b'{"diabetis": true}',
+        "line 2 is not a valid profile: field 'diabetis': unknown field (got true)",
+        id="unknown-field",
+    ),
+    pytest.param(
+        b'{"pain_level": 11, "open_wounds": "no"}',
+        "line 2 is not a valid profile: field 'pain_level': Input should be less than or equal"
+        " to 10 (got 11); field 'open_wounds': Input should be a valid boolean (got \"no\")",
+        id="every-problem",
+    ),
+    pytest.param(
+        b'{"diabetes": \xff}',
+        "line 2 is not valid UTF-8: 'utf-8' codec can't decode byte 0xff in position 13:"
+        " invalid start byte",
+        id="not-utf8",
+    ),
+    pytest.param(
+        b"[" * 100_000,
+        "line 2 is not a valid profile: it is nested too deeply",
+        id="deeply-nested",
+    ),
+    pytest.param(
+        b'{"other_conditions": [' + b"[" * 5000 + b"]" * 5000 + b"]}",
+        "line 2 is not a valid profile: it is nested too deeply",
+        id="deeply-nested-value",
+    ),
+    pytest.param(
+        b'"' + b"x" * (10 * 1024 * 1024) + b'"',
+        "line 2 is too large to be a profile: more than 1 MiB",
+        id="10-MB-string",
+    ),
+]
+
+
+@pytest.mark.parametrize(("line", "message"), BAD_LINES)
+def test_a_bad_line_gets_an_error_record_and_the_rest_go_on(tmp_path, line, message):
+    """A bad line gets ``{"line": N, "error": ...}`` naming the problem; exit 1; the rest run."""
+    run, records = run_many(tmp_path, jsonl(SAFE, line, {"open_wounds": True}))
+    assert run == Run(1, "", "")
+    assert records[1] == {"line": 2, "error": message}
+    assert [r["line"] for r in records] == [1, 2, 3]
+    assert decision_of(records[0]) == evaluate(SAFE)
+    assert decision_of(records[2]) == evaluate({"open_wounds": True})
+
+
+def test_a_line_of_exactly_the_limit_is_read_and_one_byte_more_is_refused(tmp_path):
+    """A line of 1 MiB is parsed; a line of 1 MiB + 1 byte is refused as too large."""
+    padded = b'{"open_wounds": true}'.ljust(MAX_PROFILE_BYTES, b" ")
+    run, records = run_many(tmp_path, jsonl(padded, padded + b" ", SAFE))
+    assert run.code == 1
+    assert decision_of(records[0]) == evaluate({"open_wounds": True})
+    assert records[1] == {
+        "line": 2,
+        "error": "line 2 is too large to be a profile: more than 1 MiB",
+    }
+    assert decision_of(records[2]) == evaluate(SAFE)
+
+
+def test_the_last_line_needs_no_newline_and_crlf_and_bom_are_accepted(tmp_path):
+    """A missing final newline, CRLF line ends and a leading byte-order mark are all fine."""
+    content = b'\xef\xbb\xbf{"open_wounds": true}\r\n{"open_wounds": false}'
+    run, records = run_many(tmp_path, content)
+    assert run == Run(0, "", "")
+    assert [decision_of(r) for r in records] == [
+        evaluate({"open_wounds": True}),
+        evaluate({"open_wounds": False}),
+    ]
+
+
+def test_an_empty_input_gives_an_empty_output(tmp_path):
+    """No lines in, no records out, exit 0."""
+    run, records = run_many(tmp_path, b"")
+    assert (run, records) == (Run(0, "", ""), [])
+    assert (tmp_path / "out.jsonl").read_bytes() == b""
+
+
+def test_stdin_to_stdout(tmp_path):
+    """``-`` reads standard input and ``-o -`` writes the records to standard output."""
+    run = cli("evaluate-many", "-", "-o", "-", stdin='{"open_wounds": true}\n[]\n')
+    assert run.code == 1
+    first, second = (json.loads(line) for line in run.out.splitlines())
+    assert decision_of(first) == evaluate({"open_wounds": True})
+    assert second == {
+        "line": 2,
+        "error": "line 2 must hold a JSON object of profile fields, not an array",
+    }
+    assert run.err == ""
+
+
+def test_custom_rules_and_backend_options(tmp_path):
+    """``--rules`` and ``--backend`` work as they do for evaluate."""
+    rules_dir = ROOT / "rules"
+    run, records = run_many(
+        tmp_path, jsonl(SAFE, {}), "--rules", str(rules_dir), "--backend", "reference"
+    )
+    assert run.code == 0
+    rules = load_rules(rules_dir)
+    assert [decision_of(r) for r in records] == [
+        evaluate(SAFE, rules=rules, backend="reference"),
+        evaluate({}, rules=rules, backend="reference"),
+    ]
+
+
+def test_two_workers_write_exactly_what_one_process_writes(tmp_path):
+    """``--workers 2`` gives byte-identical output to the default, bad lines included."""
+    profiles = [p.model_dump() for p in list(input_space(default_rules()))[::311]]
+    content = jsonl(*profiles[:300], b"{bad", b"", *profiles[300:])
+    one, _ = run_many(tmp_path, content)
+    single = (tmp_path / "out.jsonl").read_bytes()
+    two, records = run_many(tmp_path, content, "--workers", "2")
+    assert one == two == Run(1, "", "")
+    assert (tmp_path / "out.jsonl").read_bytes() == single
+    assert len(records) == len(profiles) + 2
+
+
+# --- progress -------------------------------------------------------------------------------
+
+
+def test_progress_is_shown_on_a_terminal_only(tmp_path):
+    """On a terminal stderr gets a progress line ending in a newline; otherwise nothing."""
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(jsonl(SAFE, b"oops", SAFE))
+    err = FakeTerminal()
+    code = main(
+        ["evaluate-many", str(source), "-o", str(tmp_path / "out.jsonl")],
+        stdout=io.StringIO(),
+        stderr=err,
+    )
+    assert code == 1
+    assert err.getvalue().startswith("\rneurotriage: ")
+    assert err.getvalue().endswith("\n")
+    assert "3 lines, 1 failed, " in err.getvalue()
+    quiet = cli("evaluate-many", source, "-o", tmp_path / "out.jsonl")
+    assert (quiet.code, quiet.err) == (1, "")
+
+
+# --- unusable arguments, files and rules: exit 2, nothing written ------------------------
+
+
+def test_missing_input_exits_2_and_writes_nothing(tmp_path):
+    """An input file that does not exist gives exit 2 and no output file."""
+    missing, target = tmp_path / "nope.jsonl", tmp_path / "out.jsonl"
+    run = cli("evaluate-many", missing, "-o", target)
+    assert run == Run(
+        2, "", f"neurotriage: error: cannot read {missing}: No such file or directory\n"
+    )
+    assert not target.exists()
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        pytest.param("{tmp}", "cannot write {tmp}: Is a directory", id="directory"),
+        pytest.param(
+            "{tmp}/no/such/dir/out.jsonl",
+            "cannot write {tmp}/no/such/dir/out.jsonl: No such file or directory",
+            id="missing-directory",
+        ),
+        pytest.param(
+            "{tmp}/in.jsonl",
+            "{tmp}/in.jsonl is the input file; write the records to another file",
+            id="same-as-input",
+        ),
+    ],
+)
+def test_unusable_output_exits_2_and_leaves_files_alone(tmp_path, target, message):
+    """An output that cannot be written, or is the input, gives exit 2; the input is intact."""
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(jsonl(SAFE))
+    run = cli("evaluate-many", source, "-o", target.format(tmp=tmp_path))
+    assert run == Run(2, "", f"neurotriage: error: {message.format(tmp=tmp_path)}\n")
+    assert source.read_bytes() == jsonl(SAFE)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]
+
+
+def test_broken_rules_exit_2_before_any_record(tmp_path):
+    """A broken rule set gives exit 2 with the located problem and no output file."""
+    rules_dir = tmp_path / "broken"
+    rules_dir.mkdir()
+    (rules_dir / "catalogue.yaml").write_text(BROKEN_RULES, encoding="utf-8")
+    run, records = run_many(tmp_path, jsonl(SAFE), "--rules", str(rules_dir))
+    assert_clean_failure(run)
+    assert run.err.startswith("neurotriage: error: 1 problem in rule set:\n")
+    assert records == []
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        pytest.param(
+            ["evaluate-many", "in.jsonl"],
+            "neurotriage evaluate-many: error: the following arguments are required: -o/--output",
+            id="missing-output",
+        ),
+        pytest.param(
+            ["evaluate-many", "-o", "out.jsonl"],
+            "neurotriage evaluate-many: error: the following arguments are required: IN",
+            id="missing-input",
+        ),
+        pytest.param(
+            ["evaluate-many", "in.jsonl", "-o", "out.jsonl", "--workers", "0"],
+            "neurotriage evaluate-many: error: argument --workers: must be a whole number of"
+            " at least 1, not '0'",
+            id="zero-workers",
+        ),
+        pytest.param(
+            ["evaluate-many", "in.jsonl", "-o", "out.jsonl", "--workers", "two"],
+            "neurotriage evaluate-many: error: argument --workers: must be a whole number of"
+            " at least 1, not 'two'",
+            id="word-workers",
+        ),
+        pytest.param(
+            ["evaluate-many", "in.jsonl", "-o", "out.jsonl", "--backend", "fast"],
+            "neurotriage evaluate-many: error: argument --backend: invalid choice: 'fast'",
+            id="unknown-backend",
+        ),
+    ],
+)
+def test_usage_errors_exit_2(argv, message):
+    """A wrong command line gives exit 2, the usage and one error line."""
+    run = cli(*argv)
+    assert_clean_failure(run)
+    assert run.err.startswith("usage: neurotriage evaluate-many")
+    assert run.err.splitlines()[-1].startswith(message)
+
+
+def test_a_failure_mid_run_leaves_no_partial_output(tmp_path, monkeypatch):
+    """If evaluation fails part-way, exit 2 and OUT keeps its old content; no temp file stays."""
+    calls = []
+
+    def failing(profile: Any, **kwargs: Any) -> Decision:
+        calls.append(profile)
+        if len(calls) == 3:
+            raise BackendError("durable-rules answered status 1 for a new fact")
+        return evaluate(profile, **kwargs)
+
+    monkeypatch.setattr(neurotriage._cli_many, "evaluate", failing)
+    target = tmp_path / "out.jsonl"
+    target.write_text("old results\n", encoding="utf-8")
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(jsonl(SAFE, SAFE, SAFE, SAFE))
+    run = cli("evaluate-many", source, "-o", target)
+    assert run == Run(2, "", "neurotriage: error: durable-rules answered status 1 for a new fact\n")
+    assert target.read_text(encoding="utf-8") == "old results\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "out.jsonl"]
+
+
+def test_help_lists_evaluate_many():
+    """``--help`` names the evaluate-many command."""
+    assert "evaluate-many" in cli("--help").out
+
+
+# --- the real process -----------------------------------------------------------------------
+
+
+def test_python_m_neurotriage_runs_worker_processes(tmp_path):
+    """``python -m neurotriage evaluate-many --workers 2`` works in a real process."""
+    source, target = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    source.write_bytes(jsonl(*[SAFE] * 600, b"[]"))
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "neurotriage",
+            "evaluate-many",
+            source,
+            "-o",
+            target,
+            "--workers",
+            "2",
+        ],
+        capture_output=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "LC_ALL": "C.UTF-8"},
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (1, b"", b"")
+    records = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
+    assert len(records) == 601
+    assert (
+        records[-1]["error"] == "line 601 must hold a JSON object of profile fields, not an array"
+    )
+
+
+def test_a_dead_worker_exits_2_and_writes_nothing(tmp_path, monkeypatch):
+    """If a worker process dies mid-run, exit 2 with one line and no OUT."""
+
+    def dying(*args: Any, **kwargs: Any) -> Iterator[Any]:
+        yield None, (True, '{"line": 1, "decision": {}}')
+        raise BrokenProcessPool("A process in the process pool was terminated abruptly")
+
+    monkeypatch.setattr(neurotriage._cli_many, "map_ordered", dying)
+    run, records = run_many(tmp_path, jsonl(SAFE, SAFE), "--workers", "2")
+    assert run == Run(
+        2,
+        "",
+        "neurotriage: error: a worker process stopped unexpectedly: A process in the process"
+        " pool was terminated abruptly\n",
+    )
+    assert records == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]
+
+
+def test_ctrl_c_exits_130_and_writes_nothing(tmp_path, monkeypatch):
+    """Ctrl-C part-way gives exit 130, one line, and no OUT (nor a temporary file)."""
+
+    def interrupted(*args: Any) -> Any:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(neurotriage._cli_many, "_record", interrupted)
+    run, records = run_many(tmp_path, jsonl(SAFE))
+    assert run == Run(130, "", "neurotriage: interrupted\n")
+    assert records == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]
