@@ -19,7 +19,13 @@ from typing import Any
 
 import yaml
 from yaml.composer import ComposerError
-from yaml.events import AliasEvent
+from yaml.events import (
+    AliasEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+)
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 __all__ = [
@@ -70,31 +76,16 @@ class YamlProblem(Exception):  # noqa: N818 - an internal signal, converted to R
 
 
 def _mark(node: Node) -> Mark:
-    style = node.style if isinstance(node, ScalarNode) else None
+    # libyaml marks a plain scalar with style "", the pure-Python parser with None
+    style = (node.style or None) if isinstance(node, ScalarNode) else None
     return Mark(node.start_mark.line + 1, node.start_mark.column + 1, style)
 
 
-class _Loader(yaml.SafeLoader):
-    depth = 0
+class _Located:
+    """Builds LocatedDict/LocatedList from composed nodes (mixed into a SafeLoader)."""
 
-    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
-        event = self.peek_event()  # type: ignore[no-untyped-call]
-        if self.check_event(AliasEvent):
-            raise ComposerError(
-                None,
-                None,
-                "aliases (*name) are not allowed in rule files; write the value out",
-                event.start_mark,
-            )
-        if self.depth >= MAX_DEPTH:
-            raise ComposerError(
-                None, None, f"nested more than {MAX_DEPTH} levels deep", event.start_mark
-            )
-        self.depth += 1
-        try:
-            return super().compose_node(parent, index)
-        finally:
-            self.depth -= 1
+    flatten_mapping: Any
+    construct_object: Any
 
     def construct_located(self, node: Node) -> Any:
         if isinstance(node, MappingNode):
@@ -127,6 +118,64 @@ class _Loader(yaml.SafeLoader):
         return self.construct_object(node, deep=True)
 
 
+class _Loader(_Located, yaml.SafeLoader):
+    """The pure-Python loader: refuses aliases and deep nesting while composing."""
+
+    depth = 0
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        if self.check_event(AliasEvent):
+            raise ComposerError(
+                None,
+                None,
+                "aliases (*name) are not allowed in rule files; write the value out",
+                event.start_mark,
+            )
+        if self.depth >= MAX_DEPTH:
+            raise ComposerError(
+                None, None, f"nested more than {MAX_DEPTH} levels deep", event.start_mark
+            )
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+_CLoader: Any = None
+if getattr(yaml, "__with_libyaml__", False):
+
+    class _CLoader(_Located, yaml.CSafeLoader):  # type: ignore[no-redef]
+        """libyaml's parser and composer: used only for text the pure-Python loader accepts."""
+
+
+def _fast_node(text: str) -> tuple[Node | None, Any] | None:
+    """Compose ``text`` with libyaml when it is available and the text is plain YAML.
+
+    Loading a rule set is mostly YAML parsing, which libyaml does about 20 times
+    faster. Anything unusual (an alias, deep nesting, any error) returns None,
+    and the pure-Python loader handles it with its own checks and messages.
+    """
+    if _CLoader is None:
+        return None
+    try:
+        depth = 0
+        for event in yaml.parse(text, Loader=yaml.CSafeLoader):
+            if isinstance(event, AliasEvent):
+                return None
+            if isinstance(event, MappingStartEvent | SequenceStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return None
+            elif isinstance(event, MappingEndEvent | SequenceEndEvent):
+                depth -= 1
+        loader = _CLoader(text)
+        return loader.get_single_node(), loader
+    except yaml.YAMLError:
+        return None
+
+
 def _line_and_column(text: str, position: int) -> tuple[int, int]:
     """The 1-based line and column of character ``position``, lines as str.splitlines."""
     before = text[:position].splitlines(keepends=True)
@@ -137,6 +186,15 @@ def _line_and_column(text: str, position: int) -> tuple[int, int]:
 
 def load_located(text: str) -> Any:
     """Parse one YAML document into located containers; raise YamlProblem."""
+    fast = _fast_node(text)
+    if fast is not None:
+        node, c_loader = fast
+        try:
+            return None if node is None else c_loader.construct_located(node)
+        except yaml.YAMLError:
+            pass  # the pure-Python loader below words the problem
+        finally:
+            c_loader.dispose()
     try:
         loader = _Loader(text)  # checks every character at once
     except yaml.reader.ReaderError as err:
