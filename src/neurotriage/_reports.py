@@ -41,7 +41,8 @@ def _profile(profile: Any) -> str:
 
 
 def _counterexample_lines(example: Counterexample) -> list[str]:
-    lines = [f"      smallest counterexample ({example.known_fields} fields set):"]
+    fields = "1 field" if example.known_fields == 1 else f"{example.known_fields} fields"
+    lines = [f"      smallest counterexample ({fields} set):"]
     if example.change is None:
         lines.append(f"        profile: {_profile(example.profiles[0])}")
         lines.append(f"        fired:   {', '.join(example.fired[0]) or '(none)'}")
@@ -60,7 +61,7 @@ def _result_line(result: PropertyResult) -> str:
     name = result.id if result.kind == "built-in" else f"invariant {result.id}"
     if result.status == "skip":
         return f"SKIP  {name}: {result.note}"
-    unit = _UNITS.get(result.id, "profiles")
+    unit = _UNITS.get(result.id, "profiles") if result.kind == "built-in" else "profiles"
     where = f" ({result.where})" if result.where else ""
     if result.status == "fail":
         return f"FAIL  {name}{where}: {result.failures:,} of {result.checked:,} {unit}"

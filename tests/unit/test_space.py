@@ -127,3 +127,11 @@ def test_concrete_profile_decides_like_its_representative_custom(tmp_path_factor
         assert evaluate(representative, rules=rules, backend=backend) == evaluate(
             profile, rules=rules, backend=backend
         )
+
+
+def test_index_of_a_profile_with_unnamed_conditions():
+    """A list of conditions no rule names falls in the 'some other condition' class."""
+    space = input_space(default_rules())
+    profile = Profile(other_conditions=["asthma"])
+    index = space.index_of(profile)
+    assert space.profile_at(index).other_conditions == ["some other condition"]

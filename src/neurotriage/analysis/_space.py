@@ -170,9 +170,10 @@ class InputSpace:
             value = data[name]
             if value is not None:
                 data[name] = next(low for low, high in low_high if low <= value <= high)
-        for name, members in self.members.items():
+        for name, options in self.values.items():
             value = data[name]
-            if value:
+            if isinstance(value, list) and value and len(options) > 1:
+                members = self.members.get(name, ())
                 named = sorted(item for item in value if item in members)
                 data[name] = named or [OTHER_ITEM]
         for name, options in self.values.items():
