@@ -15,6 +15,7 @@ from neurotriage.analysis import Counterfactual, FieldChange, counterfactuals
 from neurotriage.strategies import profiles
 from tests.clitools import cli, write_profile
 from tests.conftest import ROOT, SAFE
+from tests.rulesets import TWO_FLAGS
 from tests.unit.test_loader import with_catalogue
 
 EXAMPLES = ROOT / "examples"
@@ -35,19 +36,6 @@ KNOWN_VALUES: dict[str, list[Any]] = {
 }
 
 #: Two red-flag rules with the same effect: with both flags, only a pair changes the verdict.
-TWO_FLAGS = """\
-rules:
-  - id: wounds
-    description: Open wounds rule out massage.
-    when: open_wounds
-    block: all
-    verdict: see_doctor
-  - id: infection
-    description: An infection rules out massage.
-    when: foot_infection
-    block: all
-    verdict: see_doctor
-"""
 
 #: A rule that fires whatever the answers: no answer can change the verdict.
 ALWAYS_STOP = """\

@@ -14,29 +14,16 @@ from neurotriage import Profile, RuleSet, evaluate, load_rules
 from neurotriage.analysis import CoverageRecorder, RuleCoverage, rule_coverage
 from tests.clitools import assert_clean_failure, cli
 from tests.conftest import FIXTURES, ROOT
+from tests.rulesets import ONE_TECHNIQUE, TWO_FLAGS
 
 CORPUS = FIXTURES / "corpus" / "examples.jsonl"
 
 #: A rule set small enough to spell its whole report out: four rules, on lines 9, 14, 19 and 24.
-SMALL = """\
-version: "1.0"
-techniques:
-  - id: gentle_stroking
-    name: Gentle stroking
-    area: foot
-    how_to: Stroke lightly.
-    pressure_ceiling: light
-rules:
-  - id: wounds
-    description: Open wounds rule out massage.
-    when: open_wounds
-    block: all
-    verdict: see_doctor
-  - id: infection
-    description: An infection rules out massage.
-    when: foot_infection
-    block: all
-    verdict: see_doctor
+SMALL = (
+    'version: "1.0"\n'
+    + ONE_TECHNIQUE
+    + TWO_FLAGS
+    + """\
   - id: severe-pain
     description: Severe pain rules out massage.
     when: pain_level >= 7
@@ -47,6 +34,7 @@ rules:
     when: requested_pressure == "firm"
     warn: {code: firm, severity: danger, message: Use light pressure only.}
 """
+)
 #: Two wounds, one severe pain, no infection, no firm pressure: 2 of 4 rules fired.
 SMALL_CORPUS = (
     '{"open_wounds": true}\n{"open_wounds": true, "pain_level": 8}\n{"foot_infection": false}\n'

@@ -9,6 +9,7 @@ import pytest
 
 import neurotriage._evaluate
 from neurotriage import RuleSet, evaluate
+from tests.rulesets import ONE_TECHNIQUE, TWO_FLAGS
 
 #: Two profiles the child run's tests evaluate.
 WOUND: dict[str, Any] = {"open_wounds": True}
@@ -224,25 +225,7 @@ def test_each_rule_set_is_reported_apart(pytester, rules):
     """Decisions of a custom rule set get their own line, after the built-in rule set's."""
     pytester.makefile(
         ".yaml",
-        custom="""\
-techniques:
-  - id: gentle_stroking
-    name: Gentle stroking
-    area: foot
-    how_to: Stroke lightly.
-    pressure_ceiling: light
-rules:
-  - id: wounds
-    description: Open wounds rule out massage.
-    when: open_wounds
-    block: all
-    verdict: see_doctor
-  - id: infection
-    description: An infection rules out massage.
-    when: foot_infection
-    block: all
-    verdict: see_doctor
-""",
+        custom=ONE_TECHNIQUE + TWO_FLAGS,
     )
     pytester.makepyfile(
         test_user=USER_TESTS
