@@ -11,6 +11,8 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from neurotriage.profile import field_specs
+
 __all__ = ["SCENARIOS", "corpus"]
 
 CONDITION_NAMES = (
@@ -22,16 +24,8 @@ CONDITION_NAMES = (
     "Lymphoedema",
     "  Kidney  Disease ",
 )
-CONDITION_FIELDS = (
-    "diabetes",
-    "neuropathy_severity",
-    "pain_level",
-    "symptoms_worsening",
-    "open_wounds",
-    "foot_infection",
-    "home_remedies_no_relief",
-    "other_conditions",
-)
+#: The fields that may be unknown, in Profile order.
+CONDITION_FIELDS = tuple(name for name, spec in field_specs().items() if spec.nullable)
 RED_FLAGS = ("open_wounds", "foot_infection", "symptoms_worsening", "pain_level")
 #: Scenario and weight: complete answers, some left out, a red flag, a first
 #: visit with almost nothing known, and a report made during the massage.

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from neurotriage import Decision, RuleError, RuleSet, evaluate, load_rules
-from tests.conftest import ROOT, SAFE, available_backends
+from tests.conftest import CONDITION_FIELDS, ROOT, SAFE, SESSION_FIELDS, available_backends
 from tests.robustness._limits import time_limit
 
 #: Planted payloads create this file if anything ever runs them.
@@ -96,19 +96,7 @@ HOSTILE_FILES = [
     "'unterminated",
 ]
 
-FIELDS = [
-    "diabetes",
-    "neuropathy_severity",
-    "pain_level",
-    "symptoms_worsening",
-    "open_wounds",
-    "foot_infection",
-    "home_remedies_no_relief",
-    "other_conditions",
-    "cleared_by_clinician",
-    "sharp_pain_during_massage",
-    "requested_pressure",
-]
+FIELDS = [*CONDITION_FIELDS, *SESSION_FIELDS]
 BOOL_FIELDS = [
     "diabetes",
     "symptoms_worsening",
