@@ -26,7 +26,12 @@ except ImportError as err:  # pragma: no cover - exercised only without the extr
     ) from err
 
 from neurotriage._loader import default_rules
-from neurotriage.analysis._space import OTHER_ITEM, InputSpace, input_space, red_flag_condition
+from neurotriage.analysis._space import (
+    InputSpace,
+    input_space,
+    other_item,
+    red_flag_condition,
+)
 from neurotriage.language import Condition, fields_read
 from neurotriage.language._semantics import compile_condition
 from neurotriage.profile import Profile, field_specs
@@ -68,10 +73,11 @@ def _class_values(space: InputSpace, name: str, option: Any) -> st.SearchStrateg
         low, high = next(c for c in classes if c[0] == option)
         return st.integers(low, high)
     members = set(space.members.get(name, ()))
-    names = [n for n in _OTHER_NAMES if n not in members]
+    other = space.others[name]
+    names = [n for n in _OTHER_NAMES if n not in members] or [other]
     if not option:
         return st.just([])
-    if option == [OTHER_ITEM]:
+    if option == [other]:
         return st.lists(st.sampled_from(names), unique=True, min_size=1, max_size=2)
     extras = st.lists(st.sampled_from(names), unique=True, max_size=2)
     return extras.map(lambda extra: [*option, *extra])
@@ -92,7 +98,7 @@ def _whole_domain(name: str, *, known_only: bool) -> list[Any]:
     if spec.kind == "enum":
         return [*unknown, *spec.values]
     if spec.kind == "list":
-        return [*unknown, [], [OTHER_ITEM]]
+        return [*unknown, [], [other_item(())]]
     return [*unknown, spec.low]  # an int class covering the whole range
 
 

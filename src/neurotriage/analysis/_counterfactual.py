@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from neurotriage._evaluate import as_profile
@@ -26,14 +26,19 @@ __all__ = ["Counterfactual", "FieldChange", "counterfactuals"]
 
 @dataclass(frozen=True)
 class FieldChange:
-    """One answer changed: ``field`` from ``before`` to ``after``."""
+    """One answer changed: ``field`` from ``before`` to ``after``.
+
+    ``other`` is the list item that stands for "a condition no rule names"
+    (shown as "any other condition"); the input space says which it is.
+    """
 
     field: str
     before: Any
     after: Any
+    other: str | None = field(default=OTHER_ITEM, compare=False, repr=False)
 
     def __str__(self) -> str:
-        return f"{self.field}: {_shown(self.before)} -> {_shown(self.after)}"
+        return f"{self.field}: {_shown(self.before)} -> {_shown(self.after, self.other)}"
 
 
 @dataclass(frozen=True)
@@ -47,13 +52,13 @@ class Counterfactual:
         return ", ".join(str(c) for c in self.changes) + f" => {self.verdict}"
 
 
-def _shown(value: Any) -> str:
+def _shown(value: Any, other: str | None = None) -> str:
     if value is None:
         return "unknown"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):
-        items = ["any other condition" if item == OTHER_ITEM else item for item in value]
+        items = ["any other condition" if item == other else item for item in value]
         return "[" + ", ".join(items) + "]" if items else "none"
     return str(value)
 
@@ -106,7 +111,7 @@ def counterfactuals(
 
     current = verdict_of(())
     singles = [
-        FieldChange(name, getattr(checked, name), target)
+        FieldChange(name, getattr(checked, name), target, space.others.get(name))
         for name in space.names
         if len(space.values[name]) > 1
         for target in _targets(space, checked, name)

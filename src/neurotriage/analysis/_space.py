@@ -33,9 +33,10 @@ from neurotriage.language._semantics import cuts as cuts_of
 from neurotriage.profile import FieldSpec, Profile, field_specs
 from neurotriage.ruleset import RuleSet
 
-__all__ = ["RED_FLAG_CONDITION", "InputSpace", "input_space"]
+__all__ = ["OTHER_ITEM", "RED_FLAG_CONDITION", "InputSpace", "input_space", "other_item"]
 
-#: A list item no rule names, standing for "some other condition".
+#: The list item that stands for "a condition no rule names", unless a rule
+#: names it: then :func:`other_item` picks another.
 OTHER_ITEM = "some other condition"
 
 #: The red flags of DESIGN.md section 5, property 2, as a condition.
@@ -57,13 +58,16 @@ class InputSpace:
 
     ``values`` maps each field to its class representatives (``None`` first when
     the field may be unknown). ``int_classes`` gives the ``(low, high)`` range
-    of each integer class; ``members`` the list items the conditions name.
+    of each integer class; ``members`` the list items the conditions name;
+    ``others`` the item that stands for "an item no condition names" in each
+    list field (never one of its ``members``, see :func:`other_item`).
     Fields no condition reads have a single class: their default.
     """
 
     values: Mapping[str, tuple[Any, ...]]
     int_classes: Mapping[str, tuple[tuple[int, int], ...]]
     members: Mapping[str, tuple[str, ...]]
+    others: Mapping[str, str] = field(default_factory=dict)
     _strides: tuple[int, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -175,7 +179,7 @@ class InputSpace:
             if isinstance(value, list) and value and len(options) > 1:
                 members = self.members.get(name, ())
                 named = sorted(item for item in value if item in members)
-                data[name] = named or [OTHER_ITEM]
+                data[name] = named or [self.others[name]]
         for name, options in self.values.items():
             if len(options) == 1:
                 data[name] = options[0]
@@ -209,7 +213,7 @@ class InputSpace:
         pairs = []
         for a, low in known:
             for b, high in known:
-                if _adds_one_item(low, high):
+                if _adds_one_item(low, high, self.others[name]):
                     pairs.append((a, b))
         return pairs
 
@@ -225,11 +229,11 @@ class InputSpace:
                     yield name, profile.model_copy(update={name: options[high]})
 
 
-def _adds_one_item(low: list[str], high: list[str]) -> bool:
+def _adds_one_item(low: list[str], high: list[str], other: str) -> bool:
     """Whether adding one item to a list of class ``low`` can give class ``high``."""
     if not low:
         return len(high) == 1
-    if low == [OTHER_ITEM]:  # some other item, plus one named one
+    if low == [other]:  # some other item, plus one named one
         return len(high) == 1 and high != low
     return set(high) > set(low) and len(set(high) - set(low)) == 1
 
@@ -240,6 +244,22 @@ def _int_classes(spec: FieldSpec, cuts: set[int]) -> tuple[tuple[int, int], ...]
     starts = sorted({spec.low} | {c for c in cuts if spec.low < c <= spec.high})
     ends = [s - 1 for s in starts[1:]] + [spec.high]
     return tuple(zip(starts, ends, strict=True))
+
+
+def other_item(members: Iterable[str]) -> str:
+    """An item that stands for "any item not in ``members``", and is not one of them.
+
+    It is ``"some other condition"`` unless a condition names exactly that;
+    then ``"some other condition 2"``, and so on. A representative that a rule
+    could name would merge the class of every unnamed item into a named one,
+    and the analyses would never see a profile whose items no rule names.
+    """
+    named = set(members)
+    candidate, count = OTHER_ITEM, 1
+    while candidate in named:
+        count += 1
+        candidate = f"{OTHER_ITEM} {count}"
+    return candidate
 
 
 def conditions_of(rules: RuleSet) -> Iterator[Condition]:
@@ -274,8 +294,11 @@ def _space_of(conditions: Iterable[Condition]) -> InputSpace:
                 members.setdefault(node.field, set()).add(node.value)
     values: dict[str, tuple[Any, ...]] = {}
     int_classes: dict[str, tuple[tuple[int, int], ...]] = {}
+    others: dict[str, str] = {}
     for name, spec in specs.items():
         unknown: tuple[Any, ...] = (None,) if spec.nullable else ()
+        if spec.kind == "list":
+            others[name] = other_item(members.get(name, ()))
         if name not in read:
             values[name] = (spec.default,)
         elif spec.kind == "bool":
@@ -292,5 +315,7 @@ def _space_of(conditions: Iterable[Condition]) -> InputSpace:
                 for size in range(1, len(named) + 1)
                 for combo in itertools.combinations(named, size)
             ]
-            values[name] = (*unknown, [], [OTHER_ITEM], *subsets)
-    return InputSpace(values, int_classes, {name: tuple(sorted(m)) for name, m in members.items()})
+            values[name] = (*unknown, [], [others[name]], *subsets)
+    return InputSpace(
+        values, int_classes, {name: tuple(sorted(m)) for name, m in members.items()}, others
+    )
