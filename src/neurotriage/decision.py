@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 __all__ = [
     "REFERRAL_LEVELS",
     "SEVERITIES",
+    "STARTING_VERDICTS",
     "VERDICTS",
     "AllowedTechnique",
     "BlockedTechnique",
@@ -39,6 +40,9 @@ VERDICTS: tuple[Verdict, ...] = (
     "see_doctor",
     "stop",
 )
+#: The verdicts that invite the person to start: a decision has one of them
+#: exactly when at least one technique is allowed (``verify`` proves it).
+STARTING_VERDICTS: frozenset[Verdict] = frozenset({"proceed"})
 #: Referral levels in increasing order.
 REFERRAL_LEVELS: tuple[ReferralLevel, ...] = (
     "none",

@@ -33,9 +33,9 @@ EXPECTED = {
         "warning-without-code.yaml:16: pressure: error: missing key 'warn.code' [load-error]"
     ),
     "block-without-verdict": (
-        "block-without-verdict.yaml:12: infection: warning: the rule blocks techniques but "
-        "sets no verdict, so the verdict may say 'proceed' while techniques are blocked "
-        "[block-without-verdict]"
+        "block-without-verdict.yaml:12: infection: error: the rule blocks techniques but "
+        "sets no verdict, so the verdict may say 'proceed' while nothing is allowed; give it "
+        "one ('verdict: proceed' only if other techniques stay allowed) [block-without-verdict]"
     ),
     "unreferenced-technique": (
         "unreferenced-technique.yaml:4: thumb_pressure: warning: no rule ever blocks this "

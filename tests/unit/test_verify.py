@@ -22,6 +22,7 @@ BUILT_IN = (
     "clearance-relaxes",
     "order-free",
     "backends-agree",
+    "verdict-matches-allowed",
 )
 
 
@@ -32,7 +33,7 @@ def report():
 
 
 def test_default_rules_pass_every_property(report):
-    """The default rule set passes all seven built-in properties and its invariants."""
+    """The default rule set passes all eight built-in properties and its invariants."""
     assert report.ok
     assert [r.id for r in report.results] == [
         *BUILT_IN,
@@ -161,7 +162,7 @@ def test_cli_verify_default_passes():
         "SKIP  backends-agree: run with --backend durable to compare durable with reference"
         in lines
     )
-    assert lines[-1] == "19 properties: 18 pass, 0 fail, 1 skipped"
+    assert lines[-1] == "20 properties: 19 pass, 0 fail, 1 skipped"
 
 
 def test_cli_verify_unsafe_prints_counterexample_and_exits_1():
@@ -180,7 +181,15 @@ def test_cli_verify_unsafe_prints_counterexample_and_exits_1():
         "        fired:   unknown-pain\n"
         "        problem: unknown allows thumb_pressure, which the known answer blocks\n"
     ) in run.out
-    assert run.out.endswith("8 properties: 5 pass, 2 fail, 1 skipped\n")
+    assert (
+        "FAIL  verdict-matches-allowed: 1 of 81 profiles\n"
+        "      smallest counterexample (3 fields set):\n"
+        '        profile: {"symptoms_worsening": false, "open_wounds": false, '
+        '"foot_infection": false}\n'
+        "        fired:   unknown-pain\n"
+        "        problem: the verdict is needs_answers, but thumb_pressure is allowed\n"
+    ) in run.out
+    assert run.out.endswith("9 properties: 5 pass, 3 fail, 1 skipped\n")
 
 
 def test_cli_verify_json():
@@ -190,7 +199,11 @@ def test_cli_verify_json():
     data = json.loads(run.out)
     assert (data["ok"], data["space_size"]) == (False, 81)
     failed = {p["id"]: p for p in data["properties"] if p["status"] == "fail"}
-    assert set(failed) == {"unknown-not-safer", "unknown-pain-allows-nothing"}
+    assert set(failed) == {
+        "unknown-not-safer",
+        "unknown-pain-allows-nothing",
+        "verdict-matches-allowed",
+    }
     example = failed["unknown-not-safer"]["counterexample"]
     assert example["change"] == "pain_level: 7 -> unknown"
     assert example["profiles"][0]["pain_level"] == 7

@@ -7,9 +7,10 @@ when neither of its changes changes the verdict alone.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from neurotriage._evaluate import as_profile
@@ -35,7 +36,7 @@ class FieldChange:
     field: str
     before: Any
     after: Any
-    other: str | None = field(default=OTHER_ITEM, compare=False, repr=False)
+    other: str | None = dataclasses.field(default=OTHER_ITEM, compare=False, repr=False)
 
     def __str__(self) -> str:
         return f"{self.field}: {_shown(self.before)} -> {_shown(self.after, self.other)}"

@@ -1,7 +1,8 @@
 """Lint a rule set: what loads but is probably a mistake.
 
 Errors are findings that make the rule set wrong (a rule that can never
-fire, a rule set that does not load); warnings are findings worth a look
+fire, a rule that blocks without saying which verdict it gives, a rule set
+that does not load); warnings are findings worth a look
 (a rule that never changes a decision, a missing source, a long warning).
 """
 
@@ -175,10 +176,11 @@ def _authoring(rules: RuleSet) -> Iterator[Finding]:
                 rule.file,
                 rule.line,
                 rule.id,
-                "warning",
+                "error",
                 "block-without-verdict",
                 "the rule blocks techniques but sets no verdict, so the verdict may say "
-                "'proceed' while techniques are blocked",
+                "'proceed' while nothing is allowed; give it one ('verdict: proceed' "
+                "only if other techniques stay allowed)",
             )
     for inv in rules.invariants:
         if inv.source is None:

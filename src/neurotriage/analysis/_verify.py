@@ -1,6 +1,7 @@
 """Prove a rule set's safety properties by enumerating its whole input space.
 
-The seven built-in properties of DESIGN.md section 5 are always checked;
+The seven built-in properties of DESIGN.md section 5, and the verdict's
+agreement with what is allowed, are always checked;
 the invariants declared in the rule files are checked on top. Each failing
 property reports its smallest counterexample: the one with the fewest known
 fields (a pair of profiles for the step properties).
@@ -24,7 +25,7 @@ from neurotriage.analysis._space import (
     input_space,
     red_flag_condition,
 )
-from neurotriage.decision import REFERRAL_LEVELS, Outcome
+from neurotriage.decision import REFERRAL_LEVELS, STARTING_VERDICTS, VERDICTS, Outcome
 from neurotriage.engines import resolve_backend
 from neurotriage.profile import Profile
 from neurotriage.ruleset import Invariant, RuleSet
@@ -97,13 +98,42 @@ _RED_FLAGS = Invariant(
     id="red-flags",
     description=(
         "A known red flag (open wounds, foot infection, pain >= 7, worsening symptoms) "
-        "allows nothing and refers at least to see_doctor, whatever else is true"
+        "allows nothing, refers at least to see_doctor and says see_doctor or stop, "
+        "whatever else is true"
     ),
     when=RED_FLAG_CONDITION,
     condition=red_flag_condition(),
     allowed_only=frozenset(),
     referral_at_least="see_doctor",
+    verdict_in=frozenset({"see_doctor", "stop"}),
 )
+
+_STARTING = ", ".join(v for v in VERDICTS if v in STARTING_VERDICTS)
+
+
+def _verdict_problems(outcome: Outcome) -> list[str]:
+    """What is wrong with ``outcome``'s verdict given what it allows (empty: nothing)."""
+    starts = outcome.verdict in STARTING_VERDICTS
+    if starts and not outcome.allowed:
+        return [f"the verdict is {outcome.verdict}, but no technique is allowed"]
+    if not starts and outcome.allowed:
+        allowed = ", ".join(sorted(outcome.allowed))
+        verb = "is" if len(outcome.allowed) == 1 else "are"
+        return [f"the verdict is {outcome.verdict}, but {allowed} {verb} allowed"]
+    return []
+
+
+def _verdict_matches(enum: Enumeration) -> tuple[int, _Worst]:
+    memo: dict[int, list[str]] = {}
+    worst = _Worst()
+    for index, oid in enumerate(enum.outcome_ids):
+        problems = memo.get(oid)
+        if problems is None:
+            problems = memo[oid] = _verdict_problems(enum.outcomes[oid])
+        if problems:
+            worst.add(enum.space.known_count(index), index, index, -1, problems)
+    return len(enum.outcome_ids), worst
+
 
 _RANK = {level: i for i, level in enumerate(REFERRAL_LEVELS)}
 
@@ -359,6 +389,16 @@ def verify(rules: RuleSet, *, backend: str = "reference") -> VerifyReport:
             enum, enumerate_space(rules, space, "reference", rule_ids=enum.rule_ids), "reference"
         )
         results.append(_result("backends-agree", description, counted, _single(enum, counted[1])))
+    counted = _verdict_matches(enum)
+    results.append(
+        _result(
+            "verdict-matches-allowed",
+            f"The verdict invites the person to start ({_STARTING}) exactly when some "
+            "technique is allowed",
+            counted,
+            _single(enum, counted[1]),
+        )
+    )
     for invariant, counted in zip(rules.invariants, checks[1:], strict=True):
         results.append(
             _result(
