@@ -10,7 +10,7 @@ from neurotriage._loader import default_rules
 from neurotriage.combine import combine
 from neurotriage.decision import Decision
 from neurotriage.engines import resolve_backend
-from neurotriage.profile import Profile
+from neurotriage.profile import Profile, conforms
 from neurotriage.ruleset import RuleSet
 
 __all__ = ["add_observer", "as_profile", "evaluate"]
@@ -39,17 +39,22 @@ def add_observer(observer: Observer) -> Callable[[], None]:
 
 
 def as_profile(profile: Profile | Mapping[str, Any]) -> Profile:
-    """A Profile from a Profile or a mapping; the mapping is never changed."""
+    """A validated Profile from a Profile or a mapping; the mapping is never changed.
+
+    A Profile may have been made without validation (``model_construct``,
+    ``model_copy(update=...)``), so its values are checked against their
+    fields' domains; one that does not conform is validated again, which
+    raises ``pydantic.ValidationError`` naming the field (or gives the
+    normalised profile, for a list that was merely not normalised).
+    """
     if isinstance(profile, Profile):
-        return profile
+        if conforms(profile.__dict__):
+            return profile
+        return Profile.model_validate(dict(profile.__dict__))
     if isinstance(profile, Mapping):
         return Profile.model_validate(dict(profile))
     kind = type(profile).__name__
-    hint = (
-        "; for JSON text use Profile.model_validate_json()"
-        if isinstance(profile, str | bytes)
-        else ""
-    )
+    hint = "; for JSON text use Profile.from_json()" if isinstance(profile, str | bytes) else ""
     raise TypeError(f"a profile must be a Profile or a mapping of its fields, not {kind}{hint}")
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import types
 import typing
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 import annotated_types
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 
 __all__ = [
     "MAX_CONDITIONS",
@@ -16,6 +19,7 @@ __all__ = [
     "FieldKind",
     "FieldSpec",
     "Profile",
+    "conforms",
     "field_specs",
 ]
 
@@ -74,6 +78,35 @@ class Profile(BaseModel):
     requested_pressure: Pressure = Field(
         default="light", description="The pressure the person asks for."
     )
+
+    @classmethod
+    def from_json(cls, data: str | bytes | bytearray) -> Profile:
+        """The profile in JSON ``data``; every problem is a ``pydantic.ValidationError``.
+
+        Unlike ``model_validate_json``, a key given twice is refused (where
+        JSON parsers let the last one win silently, ``"open_wounds": true,
+        "open_wounds": false`` would read as no open wounds), and a number
+        too long to read is an error naming its field.
+        """
+        try:
+            parsed = json.loads(
+                data, object_pairs_hook=_pairs, parse_int=_integer, parse_constant=_constant
+            )
+        except _DuplicateKeyError as duplicate:
+            error = PydanticCustomError(
+                "json_duplicate_key",
+                "the key '{key}' is given more than once; give each field once",
+                {"key": duplicate.key},
+            )
+            raise ValidationError.from_exception_data(
+                cls.__name__,
+                [{"type": error, "loc": (duplicate.key,), "input": duplicate.value}],
+                input_type="json",
+            ) from None
+        except (ValueError, RecursionError, TypeError):
+            # not JSON, too deep, or not text: pydantic's own JSON parser says what
+            return cls.model_validate_json(data)
+        return cls.model_validate(parsed)
 
     @field_validator("other_conditions")
     @classmethod
@@ -161,3 +194,100 @@ _SPECS = types.MappingProxyType(_build_specs())
 def field_specs() -> types.MappingProxyType[str, FieldSpec]:
     """Every Profile field the rule language can read, in declaration order."""
     return _SPECS
+
+
+class _DuplicateKeyError(Exception):
+    def __init__(self, key: str, value: Any) -> None:
+        super().__init__(key)
+        self.key, self.value = key, value
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _DuplicateKeyError(key, value)
+        result[key] = value
+    return result
+
+
+class _LongNumber:
+    """A JSON integer too long to convert (Python refuses over 4,300 digits)."""
+
+    def __init__(self, digits: int) -> None:
+        self.digits = digits
+
+    def __repr__(self) -> str:
+        return f"a number of {self.digits:,} digits"
+
+
+#: Longer integers stay unconverted: no field's bounds reach that far.
+_MAX_DIGITS = 100
+
+
+def _integer(text: str) -> int | _LongNumber:
+    digits = len(text.lstrip("-"))
+    return int(text) if digits <= _MAX_DIGITS else _LongNumber(digits)
+
+
+def _constant(text: str) -> None:
+    raise ValueError(f"{text} is not JSON")  # NaN, Infinity: pydantic reports it
+
+
+# --- checking a Profile that may not have been validated --------------------------------------
+#
+# ``model_construct`` and ``model_copy(update=...)`` make a Profile without
+# validating it, so evaluate() cannot trust a Profile just because of its type.
+# Each field's value is checked against its domain, exactly (``True`` is not a
+# pain level, ``1`` is not a yes), before any engine sees it.
+
+
+def _value_check(spec: FieldSpec) -> Callable[[Any], bool]:
+    nullable = spec.nullable
+    if spec.kind == "bool":
+        return lambda value: value is True or value is False or (nullable and value is None)
+    if spec.kind == "enum":
+        allowed = frozenset(spec.values)
+        return lambda value: (
+            (type(value) is str and value in allowed) or (nullable and value is None)
+        )
+    if spec.kind == "int":
+        low, high = spec.low, spec.high
+        if low is None or high is None:  # pragma: no cover - _spec_for refuses such fields
+            raise TypeError(f"Profile.{spec.name}: an int field needs bounds")
+        return lambda value: (
+            (type(value) is int and low <= value <= high) or (nullable and value is None)
+        )
+    return lambda value: (
+        (nullable and value is None) or (type(value) is list and _normal_names(value))
+    )
+
+
+def _normal_names(items: list[Any]) -> bool:
+    """Whether ``items`` is what validation makes of a list of names: normalised, sorted, unique."""
+    if not items:
+        return True
+    if len(items) > MAX_CONDITIONS or any(type(item) is not str for item in items):
+        return False
+    try:
+        return Profile._normalise_conditions(items) == items
+    except ValueError:
+        return False
+
+
+_CHECKS: tuple[tuple[str, Callable[[Any], bool]], ...] = tuple(
+    (name, _value_check(spec)) for name, spec in _SPECS.items()
+)
+_MISSING = object()
+
+
+def conforms(values: Mapping[str, Any]) -> bool:
+    """Whether ``values`` (a Profile's ``__dict__``) are exactly what validation gives.
+
+    Each field's value must be of its type and domain (a Profile made with
+    ``model_construct`` or ``model_copy(update=...)`` may hold anything), and
+    no other key may be present.
+    """
+    if len(values) != len(_CHECKS):
+        return False
+    return all(check(values.get(name, _MISSING)) for name, check in _CHECKS)

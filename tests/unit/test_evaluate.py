@@ -93,13 +93,13 @@ NOT_PROFILES = [
     pytest.param(
         '{"open_wounds": true}',
         "a profile must be a Profile or a mapping of its fields, not str; for JSON text use"
-        " Profile.model_validate_json()",
+        " Profile.from_json()",
         id="str",
     ),
     pytest.param(
         b'{"open_wounds": true}',
         "a profile must be a Profile or a mapping of its fields, not bytes; for JSON text use"
-        " Profile.model_validate_json()",
+        " Profile.from_json()",
         id="bytes",
     ),
     pytest.param(
