@@ -13,10 +13,12 @@ from neurotriage.analysis import (
     PropertyResult,
     RuleCoverage,
     RuleSetDiff,
+    SpaceTooLargeError,
     VerifyReport,
 )
 
 __all__ = [
+    "counterfactuals_left_out",
     "counterfactuals_text",
     "coverage_json",
     "coverage_text",
@@ -212,6 +214,14 @@ def counterfactuals_text(found: Sequence[Counterfactual]) -> list[str]:
         lines.append("  no change of one or two answers changes it")
     lines.extend(f"  {item}" for item in found)
     return lines
+
+
+def counterfactuals_left_out(reason: SpaceTooLargeError) -> list[str]:
+    """The 'what would change this' section of ``explain`` when there are too many to try."""
+    return [
+        "What would change the verdict (one or two answers):",
+        f"  left out: {reason}",
+    ]
 
 
 def _count(number: int, noun: str) -> str:

@@ -23,7 +23,15 @@ from neurotriage._cli_many import run_many, worker_count
 from neurotriage._errors import NeurotriageError
 from neurotriage._evaluate import evaluate
 from neurotriage._loader import default_rules, default_rules_dir, load_rules
-from neurotriage.analysis import counterfactuals, diff, lint_path, rule_coverage, verify
+from neurotriage._progress import TerminalProgress
+from neurotriage.analysis import (
+    SpaceTooLargeError,
+    counterfactuals,
+    diff,
+    lint_path,
+    rule_coverage,
+    verify,
+)
 from neurotriage.decision import Decision
 from neurotriage.engines import BACKENDS, backends_summary, resolve_backend
 from neurotriage.profile import Profile
@@ -288,21 +296,28 @@ def _read_corpus(name: str, stdin: IO[str]) -> list[Profile]:
     return profiles
 
 
-def _run_analysis(args: argparse.Namespace, stdin: IO[str], stdout: IO[str]) -> int:
+def _run_analysis(
+    args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stderr: IO[str]
+) -> int:
     as_json = args.format == "json"
-    if args.command == "lint":
-        findings = lint_path(args.rules or default_rules_dir())
-        stdout.write(_reports.lint_json(findings) if as_json else _reports.lint_text(findings))
-        return EXIT_FOUND if any(f.severity == "error" for f in findings) else EXIT_OK
-    if args.command == "diff":
-        result = diff(load_rules(args.old), load_rules(args.new))
-        stdout.write(_reports.diff_json(result) if as_json else _reports.diff_text(result))
-        return EXIT_FOUND if result.less_safe else EXIT_OK
-    ruleset = load_rules(args.rules) if args.rules else default_rules()
-    if args.command == "verify":
-        report = verify(ruleset, backend=args.backend)
-        stdout.write(_reports.verify_json(report) if as_json else _reports.verify_text(report))
-        return EXIT_OK if report.ok else EXIT_FOUND
+    progress = TerminalProgress(args.command, stderr)
+    try:
+        if args.command == "lint":
+            findings = lint_path(args.rules or default_rules_dir(), progress=progress)
+            stdout.write(_reports.lint_json(findings) if as_json else _reports.lint_text(findings))
+            return EXIT_FOUND if any(f.severity == "error" for f in findings) else EXIT_OK
+        if args.command == "diff":
+            result = diff(load_rules(args.old), load_rules(args.new), progress=progress)
+            stdout.write(_reports.diff_json(result) if as_json else _reports.diff_text(result))
+            return EXIT_FOUND if result.less_safe else EXIT_OK
+        ruleset = load_rules(args.rules) if args.rules else default_rules()
+        if args.command == "verify":
+            report = verify(ruleset, backend=args.backend, progress=progress)
+            text = _reports.verify_json(report) if as_json else _reports.verify_text(report)
+            stdout.write(text)
+            return EXIT_OK if report.ok else EXIT_FOUND
+    finally:
+        progress.close()
     profiles = _read_corpus(args.corpus, stdin)
     backend = resolve_backend(args.backend, warn=False)
     coverage = rule_coverage(profiles, rules=ruleset, backend=backend)
@@ -319,15 +334,19 @@ def _run(args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stderr: IO[s
         stdout.write(json.dumps(model.model_json_schema(), indent=2) + "\n")
         return EXIT_OK
     if args.command in ("verify", "lint", "coverage", "diff"):
-        return _run_analysis(args, stdin, stdout)
+        return _run_analysis(args, stdin, stdout, stderr)
     ruleset = load_rules(args.rules) if args.rules else default_rules()
     profile = read_profile(args.profile, stdin)
     backend = resolve_backend(args.backend, warn=False)  # --version says what is available
     decision = evaluate(profile, rules=ruleset, backend=backend)
     if args.command == "explain":
         stdout.write(_explanation(decision, ruleset))
-        found = counterfactuals(profile, rules=ruleset, backend=backend)
-        stdout.write("\n".join(_reports.counterfactuals_text(found)) + "\n")
+        try:
+            found = counterfactuals(profile, rules=ruleset, backend=backend)
+        except SpaceTooLargeError as too_large:
+            stdout.write("\n".join(_reports.counterfactuals_left_out(too_large)) + "\n")
+        else:
+            stdout.write("\n".join(_reports.counterfactuals_text(found)) + "\n")
     elif args.json:
         stdout.write(decision.model_dump_json(indent=2) + "\n")
     else:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import itertools
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,6 +27,7 @@ except ImportError as err:  # pragma: no cover - exercised only without the extr
     ) from err
 
 from neurotriage._loader import default_rules
+from neurotriage.analysis._budget import STRATEGIES, check_cost
 from neurotriage.analysis._space import (
     InputSpace,
     input_space,
@@ -177,6 +179,10 @@ def _satisfying(
 def _where(
     condition: Condition, space: InputSpace, *, known_only: bool, what: str
 ) -> st.SearchStrategy[Profile]:
+    read = fields_read(condition)
+    combinations = math.prod(len(space.values[name]) for name in read)
+    fields = {name: size for name, size in space.fields.items() if name in read}
+    check_cost(f"drawing {what}", combinations, 0, STRATEGIES, fields, unit="class combinations")
     combos = _satisfying(condition, space, known_only=known_only)
     if not combos:
         extra = " with every field known" if known_only else ""

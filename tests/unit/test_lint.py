@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from neurotriage import default_rules
+from neurotriage import default_rules, load_rules
 from neurotriage.analysis import lint, lint_path
 from tests.clitools import cli
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, ROOT
 
 LINT = FIXTURES / "lint"
 
@@ -132,3 +135,77 @@ def test_lint_rejects_a_non_ruleset():
     """lint() names the wrong argument type."""
     with pytest.raises(TypeError, match="rules must be a RuleSet"):
         lint(LINT)  # type: ignore[arg-type]
+
+
+_ATOMS = (
+    "open_wounds",
+    "foot_infection",
+    "pain_level >= 7",
+    "diabetes",
+    "diabetes is unknown",
+    "open_wounds is unknown",
+    "always",
+)
+_EFFECTS = (
+    "    block: all\n    verdict: see_doctor\n",
+    "    block: [thumb_pressure]\n    verdict: proceed\n",
+    "    refer: see_doctor\n",
+    "    refer: consult_before_starting\n",
+    "    verdict: stop\n    block: all\n",
+    "    warn: {code: one, severity: caution, message: One.}\n",
+    "    warn: {code: two, severity: info, message: Two.}\n",
+    "    ask: [diabetes]\n",
+    "    ask: [open_wounds, diabetes]\n",
+)
+
+
+def _shadowed_by_removal(rules):
+    """The oracle: rules whose removal changes no outcome and no question on any class."""
+    from neurotriage import RuleSet, evaluate  # noqa: PLC0415
+    from neurotriage.analysis import input_space  # noqa: PLC0415
+    from neurotriage.decision import Outcome  # noqa: PLC0415
+
+    space = input_space(rules)
+    profiles = list(space)
+
+    def seen(ruleset):
+        return [
+            (Outcome.of(d := evaluate(p, rules=ruleset, backend="reference")), d.questions)
+            for p in profiles
+        ]
+
+    everything = seen(rules)
+    found = []
+    for rule in rules.rules:
+        fires = any(
+            rule.id in evaluate(p, rules=rules, backend="reference").fired_rules for p in profiles
+        )
+        rest = tuple(r for r in rules.rules if r is not rule)
+        without = RuleSet(rules.techniques, rules.therapies, rest, rules.version)
+        if fires and seen(without) == everything:
+            found.append(rule.id)
+    return found
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    picks=st.lists(
+        st.tuples(st.sampled_from(_ATOMS), st.sampled_from(_ATOMS), st.sampled_from(_EFFECTS)),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_shadowed_matches_removing_each_rule(tmp_path_factory, picks):
+    """lint's shadowed rules are exactly those whose removal changes nothing anywhere."""
+    directory = tmp_path_factory.mktemp("shadow")
+    text = "rules:\n"
+    for index, (first, second, effect) in enumerate(picks):
+        text += (
+            f"  - id: r{index}\n    description: Rule {index}.\n"
+            f"    when: {first} and {second}\n{effect}"
+        )
+    (directory / "r.yaml").write_text(text, encoding="utf-8")
+    shutil.copy(ROOT / "rules" / "techniques.yaml", directory)
+    rules = load_rules(directory)
+    shadowed = [f.item_id for f in lint(rules) if f.code == "shadowed-rule"]
+    assert sorted(shadowed) == sorted(_shadowed_by_removal(rules))

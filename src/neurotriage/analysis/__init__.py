@@ -5,8 +5,13 @@
 class; :func:`lint` finds likely mistakes; :func:`diff` compares two rule
 sets; :func:`counterfactuals` finds the answers that would change a verdict;
 :func:`rule_coverage` counts which rules a corpus exercises.
+
+Each analysis that walks the whole space checks its size first and raises
+:class:`SpaceTooLargeError` (naming the fields that make it large) rather
+than run for more than about :data:`MAX_SECONDS` or :data:`MAX_BYTES`.
 """
 
+from neurotriage.analysis._budget import MAX_BYTES, MAX_SECONDS, FieldSize, SpaceTooLargeError
 from neurotriage.analysis._counterfactual import Counterfactual, FieldChange, counterfactuals
 from neurotriage.analysis._coverage import CoverageRecorder, RuleCoverage, rule_coverage
 from neurotriage.analysis._diff import Change, ChangeGroup, RuleSetDiff, diff
@@ -15,17 +20,21 @@ from neurotriage.analysis._space import InputSpace, input_space
 from neurotriage.analysis._verify import Counterexample, PropertyResult, VerifyReport, verify
 
 __all__ = [
+    "MAX_BYTES",
+    "MAX_SECONDS",
     "Change",
     "ChangeGroup",
     "Counterexample",
     "Counterfactual",
     "CoverageRecorder",
     "FieldChange",
+    "FieldSize",
     "Finding",
     "InputSpace",
     "PropertyResult",
     "RuleCoverage",
     "RuleSetDiff",
+    "SpaceTooLargeError",
     "VerifyReport",
     "counterfactuals",
     "diff",

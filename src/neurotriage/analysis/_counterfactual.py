@@ -15,6 +15,7 @@ from typing import Any
 
 from neurotriage._evaluate import as_profile
 from neurotriage._loader import default_rules
+from neurotriage.analysis._budget import COUNTERFACTUALS, check_cost
 from neurotriage.analysis._space import OTHER_ITEM, InputSpace, input_space
 from neurotriage.combine import outcome
 from neurotriage.decision import Verdict
@@ -91,7 +92,8 @@ def counterfactuals(
     """The minimal changes of one or two answers that change ``profile``'s verdict.
 
     Answers only change to known values (never to "unknown"). Single changes
-    come first, then pairs, each in Profile field order.
+    come first, then pairs, each in Profile field order. Raises
+    :class:`SpaceTooLargeError` before trying any if there are too many to try.
     """
     if (
         isinstance(max_changes, bool)
@@ -117,6 +119,15 @@ def counterfactuals(
         if len(space.values[name]) > 1
         for target in _targets(space, checked, name)
     ]
+    tries = len(singles) + (len(singles) * (len(singles) - 1) // 2 if max_changes == 2 else 0)
+    check_cost(
+        "counterfactuals",
+        tries,
+        len(ruleset.rules),
+        COUNTERFACTUALS,
+        space.fields,
+        unit="changed profiles",
+    )
     found: list[Counterfactual] = []
     alone: set[int] = set()  # positions in singles (a list value is not hashable)
     for position, change in enumerate(singles):

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from neurotriage.analysis._budget import DIFF, Progress, check_cost
 from neurotriage.analysis._enumerate import enumerate_space
 from neurotriage.analysis._space import input_space
 from neurotriage.decision import REFERRAL_LEVELS, SEVERITIES, VERDICTS, Outcome
@@ -143,16 +144,21 @@ def _changes(old: Outcome, new: Outcome, was: _Catalogue, now: _Catalogue) -> tu
     return tuple(changes)
 
 
-def diff(old: RuleSet, new: RuleSet) -> RuleSetDiff:
-    """Every class whose decision differs between ``old`` and ``new``, grouped."""
+def diff(old: RuleSet, new: RuleSet, *, progress: Progress | None = None) -> RuleSetDiff:
+    """Every class whose decision differs between ``old`` and ``new``, grouped.
+
+    Raises :class:`SpaceTooLargeError` before doing any work if the shared
+    input space is too large to compare in about a minute and 2 GB.
+    """
     for name, value in (("old", old), ("new", new)):
         if not isinstance(value, RuleSet):
             raise TypeError(
                 f"{name} must be a RuleSet from load_rules(), not {type(value).__name__}"
             )
     space = input_space(old, new)
-    before = enumerate_space(old, space, "reference")
-    after = enumerate_space(new, space, "reference")
+    check_cost("diff", space.size, len(old.rules) + len(new.rules), DIFF, space.fields)
+    before = enumerate_space(old, space, "reference", progress=progress)
+    after = enumerate_space(new, space, "reference", progress=progress)
     catalogues = _Catalogue.of(old), _Catalogue.of(new)
     memo: dict[tuple[int, int], tuple[Change, ...]] = {}
     groups: dict[tuple[Change, ...], list[int]] = {}  # changes -> [count, best known, index]

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from neurotriage.analysis._budget import Progress
 from neurotriage.analysis._space import InputSpace
 from neurotriage.combine import combine, outcome
 from neurotriage.decision import Decision, Outcome
@@ -25,7 +26,15 @@ from neurotriage.language._semantics import compile_condition
 from neurotriage.profile import Profile, field_specs
 from neurotriage.ruleset import RuleSet
 
-__all__ = ["Enumeration", "enumerate_space"]
+__all__ = ["Enumeration", "bits", "enumerate_space"]
+
+
+def bits(mask: int) -> Iterator[int]:
+    """The positions of the set bits of ``mask``, lowest first."""
+    while mask:
+        low = mask & -mask
+        yield low.bit_length() - 1
+        mask ^= low
 
 
 @dataclass
@@ -48,8 +57,7 @@ class Enumeration:
 
     def fired(self, index: int) -> tuple[str, ...]:
         """The ids of the rules fired at class index ``index``, sorted."""
-        mask = self.masks[index]
-        return tuple(sorted(r for b, r in enumerate(self.rule_ids) if mask >> b & 1))
+        return tuple(sorted(self.rule_ids[b] for b in bits(self.masks[index])))
 
     def outcome(self, index: int) -> Outcome:
         """The outcome at class index ``index``."""
@@ -76,24 +84,35 @@ def condition_checker(condition: Condition) -> Callable[[Mapping[str, Any]], boo
 
 
 def _masks_by_rule(
-    rules: RuleSet, engine: ReferenceEngine, space: InputSpace, bits: Mapping[str, int]
+    rules: RuleSet,
+    engine: ReferenceEngine,
+    space: InputSpace,
+    bit_of: Mapping[str, int],
+    progress: Progress | None,
 ) -> list[int]:
     """Each compiled rule evaluated once per class of the fields it reads."""
     masks = [0] * space.size
-    for rule_id, holds in engine.predicates:
-        bit = bits[rule_id]
+    total = len(engine.predicates)
+    for done, (rule_id, holds) in enumerate(engine.predicates):
+        if progress is not None:
+            progress("evaluating rules", done, total)
+        bit = bit_of[rule_id]
         for index in space.where(holds, rules.rule(rule_id).fields):
             masks[index] |= bit
     return masks
 
 
-def _masks_by_profile(engine: Engine, space: InputSpace, bits: Mapping[str, int]) -> list[int]:
+def _masks_by_profile(
+    engine: Engine, space: InputSpace, bit_of: Mapping[str, int], progress: Progress | None
+) -> list[int]:
     """``engine.fired`` called on the profile of every class, as evaluate() does."""
     masks = []
-    for row in value_rows(space):
+    for index, row in enumerate(value_rows(space)):
+        if progress is not None and not index % 4096:
+            progress(f"evaluating classes on {engine.name}", index, space.size)
         mask = 0
         for rule_id in engine.fired(Profile.model_validate(row)):
-            mask |= bits[rule_id]
+            mask |= bit_of[rule_id]
         masks.append(mask)
     return masks
 
@@ -105,6 +124,7 @@ def enumerate_space(
     *,
     rule_ids: tuple[str, ...] | None = None,
     by_rule: bool = True,
+    progress: Progress | None = None,
 ) -> Enumeration:
     """Evaluate ``rules`` on every class of ``space`` with ``backend``.
 
@@ -118,16 +138,16 @@ def enumerate_space(
     started = time.perf_counter()
     if rule_ids is None:
         rule_ids = tuple(rule.id for rule in rules.rules)
-    bits = {rule_id: 1 << b for b, rule_id in enumerate(rule_ids)}
+    bit_of = {rule_id: 1 << b for b, rule_id in enumerate(rule_ids)}
     engine = rules.engine(backend)
     if by_rule and isinstance(engine, ReferenceEngine):
-        masks = _masks_by_rule(rules, engine, space, bits)
+        masks = _masks_by_rule(rules, engine, space, bit_of, progress)
     else:
-        masks = _masks_by_profile(engine, space, bits)
+        masks = _masks_by_profile(engine, space, bit_of, progress)
     effective = 0
     for rule in rules.rules:
         if rule.block or rule.refer not in (None, "none") or rule.warn or rule.verdict:
-            effective |= bits[rule.id]
+            effective |= bit_of[rule.id]
     outcome_ids: list[int] = []
     by_effect: dict[int, int] = {}
     outcomes: list[Outcome] = []
@@ -137,8 +157,7 @@ def enumerate_space(
         effect = mask & effective
         oid = by_effect.get(effect)
         if oid is None:
-            fired = [r for b, r in enumerate(rule_ids) if effect >> b & 1]
-            result = outcome(rules, fired)
+            result = outcome(rules, [rule_ids[b] for b in bits(effect)])
             oid = distinct.setdefault(result, len(distinct))
             if oid == len(outcomes):
                 outcomes.append(result)

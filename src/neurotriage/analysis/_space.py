@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import functools
 import itertools
+import math
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from neurotriage.analysis._budget import FieldSize, check_field_classes
 from neurotriage.language import (
     Compare,
     Condition,
@@ -68,6 +70,8 @@ class InputSpace:
     int_classes: Mapping[str, tuple[tuple[int, int], ...]]
     members: Mapping[str, tuple[str, ...]]
     others: Mapping[str, str] = field(default_factory=dict)
+    #: each field's class count and why, for the message when the space is too large
+    fields: Mapping[str, FieldSize] = field(default_factory=dict, compare=False, repr=False)
     _strides: tuple[int, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -276,11 +280,59 @@ def input_space(rules: RuleSet, *others: RuleSet) -> InputSpace:
     The classes split wherever a rule, a declared invariant or the built-in
     red-flag property could tell two values apart, so one space serves
     evaluation, verification and (with two rule sets) a diff.
+
+    Raises :class:`~neurotriage.analysis.SpaceTooLargeError` (and builds nothing)
+    if a field would have more than ``MAX_FIELD_CLASSES`` classes.
     """
     return _space_of([c for r in (rules, *others) for c in conditions_of(r)])
 
 
-def _space_of(conditions: Iterable[Condition]) -> InputSpace:
+@dataclass(frozen=True)
+class _Shape:
+    """What the conditions tell apart, before any class is built: the space's size, cheaply."""
+
+    read: frozenset[str]
+    cuts: Mapping[str, frozenset[int]]
+    members: Mapping[str, tuple[str, ...]]
+
+    def classes(self, name: str, spec: FieldSpec) -> int:
+        """How many classes ``name`` has (its values are not built)."""
+        if name not in self.read:
+            return 1
+        unknown = 1 if spec.nullable else 0
+        if spec.kind == "bool":
+            return unknown + 2
+        if spec.kind == "enum":
+            return unknown + len(spec.values)
+        if spec.kind == "int":
+            return unknown + len(_int_classes(spec, set(self.cuts.get(name, ()))))
+        return unknown + 1 + (1 << len(self.members.get(name, ())))  # [], then every subset
+
+    def fields(self) -> dict[str, FieldSize]:
+        """Each field's class count and why it has that many."""
+        sizes = {}
+        for name, spec in field_specs().items():
+            count = self.classes(name, spec)
+            if name not in self.read:
+                why = "no condition reads it"
+            elif spec.kind == "int":
+                found = len(self.cuts.get(name, ()))
+                why = f"{found} threshold" if found == 1 else f"{found} thresholds"
+            elif spec.kind == "list":
+                named = len(self.members.get(name, ()))
+                why = f'{named} names tested with "name" in {name}'
+            else:
+                why = "yes, no and unknown" if spec.kind == "bool" else "every value of the enum"
+            sizes[name] = FieldSize(name, count, why)
+        return sizes
+
+    @property
+    def size(self) -> int:
+        """How many classes the whole space has: the product of the fields' counts."""
+        return math.prod(self.classes(name, spec) for name, spec in field_specs().items())
+
+
+def _shape_of(conditions: Iterable[Condition]) -> _Shape:
     specs = field_specs()
     read: set[str] = set()
     cuts: dict[str, set[int]] = {}
@@ -292,6 +344,19 @@ def _space_of(conditions: Iterable[Condition]) -> InputSpace:
                 cuts.setdefault(node.field, set()).update(cuts_of(node))
             elif isinstance(node, Contains):
                 members.setdefault(node.field, set()).add(node.value)
+    return _Shape(
+        frozenset(read),
+        {name: frozenset(found) for name, found in cuts.items()},
+        {name: tuple(sorted(found)) for name, found in members.items()},
+    )
+
+
+def _space_of(conditions: Iterable[Condition]) -> InputSpace:
+    shape = _shape_of(conditions)
+    fields = shape.fields()
+    check_field_classes("the input space", shape.size, fields)
+    specs = field_specs()
+    read, cuts, members = shape.read, shape.cuts, shape.members
     values: dict[str, tuple[Any, ...]] = {}
     int_classes: dict[str, tuple[tuple[int, int], ...]] = {}
     others: dict[str, str] = {}
@@ -306,16 +371,14 @@ def _space_of(conditions: Iterable[Condition]) -> InputSpace:
         elif spec.kind == "enum":
             values[name] = (*unknown, *spec.values)
         elif spec.kind == "int":
-            int_classes[name] = _int_classes(spec, cuts.get(name, set()))
+            int_classes[name] = _int_classes(spec, set(cuts.get(name, ())))
             values[name] = (*unknown, *(low for low, _ in int_classes[name]))
         else:
-            named = sorted(members.get(name, ()))
+            named = members.get(name, ())
             subsets = [
                 list(combo)
                 for size in range(1, len(named) + 1)
                 for combo in itertools.combinations(named, size)
             ]
             values[name] = (*unknown, [], [others[name]], *subsets)
-    return InputSpace(
-        values, int_classes, {name: tuple(sorted(m)) for name, m in members.items()}, others
-    )
+    return InputSpace(values, int_classes, dict(members), others, fields)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
+from neurotriage.analysis._budget import VERIFY, VERIFY_DURABLE, Progress, check_cost
 from neurotriage.analysis._enumerate import (
     Enumeration,
     condition_checker,
@@ -326,19 +327,35 @@ def _result(
     )
 
 
-def verify(rules: RuleSet, *, backend: str = "reference") -> VerifyReport:
+def _staged(progress: Progress | None, stage: str) -> Progress | None:
+    """``progress`` reporting every step under one stage name."""
+    if progress is None:
+        return None
+    report = progress
+    return lambda _stage, done, total: report(stage, done, total)
+
+
+def verify(
+    rules: RuleSet, *, backend: str = "reference", progress: Progress | None = None
+) -> VerifyReport:
     """Check every built-in safety property and declared invariant on every class.
 
     ``backend="reference"`` checks the reference backend's decisions;
     ``backend="durable"`` checks durable's and also proves that it agrees
     with reference on every class (property 7, skipped otherwise).
+    ``progress(stage, done, total)`` is called as the work goes on.
+
+    Raises :class:`SpaceTooLargeError` before doing any work if the input
+    space is too large to check in about a minute and 2 GB.
     """
     if not isinstance(rules, RuleSet):
         raise TypeError(f"rules must be a RuleSet from load_rules(), not {type(rules).__name__}")
     chosen = resolve_backend(backend)
     started = time.perf_counter()
     space = input_space(rules)
-    enum = enumerate_space(rules, space, chosen)
+    cost = VERIFY if chosen == "reference" else VERIFY_DURABLE
+    check_cost("verify", space.size, len(rules.rules), cost, space.fields)
+    enum = enumerate_space(rules, space, chosen, progress=progress)
     results: list[PropertyResult] = []
 
     counted = _partition(enum)
@@ -355,13 +372,22 @@ def verify(rules: RuleSet, *, backend: str = "reference") -> VerifyReport:
     red = checks[0]
     results.append(_result("red-flags", _RED_FLAGS.description, red, _single(enum, red[1])))
     for prop, kind, description, check in _STEPS:
+        if progress is not None:
+            progress(f"checking {prop}", 0, 1)
         counted = _check_steps(enum, kind, check)
         results.append(_result(prop, description, counted, _pair(enum, counted[1])))
 
     reversed_rules = rules.reordered(reversed(rules.rules))
     counted = _mismatch(
         enum,
-        enumerate_space(reversed_rules, space, chosen, rule_ids=enum.rule_ids, by_rule=False),
+        enumerate_space(
+            reversed_rules,
+            space,
+            chosen,
+            rule_ids=enum.rule_ids,
+            by_rule=False,
+            progress=_staged(progress, "checking order-free"),
+        ),
         "reversed order",
     )
     results.append(
@@ -386,7 +412,9 @@ def verify(rules: RuleSet, *, backend: str = "reference") -> VerifyReport:
         )
     else:
         counted = _mismatch(
-            enum, enumerate_space(rules, space, "reference", rule_ids=enum.rule_ids), "reference"
+            enum,
+            enumerate_space(rules, space, "reference", rule_ids=enum.rule_ids, progress=progress),
+            "reference",
         )
         results.append(_result("backends-agree", description, counted, _single(enum, counted[1])))
     counted = _verdict_matches(enum)

@@ -1,0 +1,211 @@
+"""Analyses of a huge input space never answered.
+
+One rule testing twelve names with ``"x" in other_conditions`` (4.3x10^8
+classes) made verify end in a MemoryError traceback; 25 named conditions made
+explain grow to 10 GB; thousands of rules made verify and lint run for many
+minutes. Every analysis now checks the size first and refuses at once.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import neurotriage.analysis._lint as lint_module
+from neurotriage import load_rules
+from neurotriage.analysis import (
+    MAX_SECONDS,
+    SpaceTooLargeError,
+    counterfactuals,
+    diff,
+    input_space,
+    lint,
+    verify,
+)
+from neurotriage.analysis._budget import MAX_FIELD_CLASSES
+from neurotriage.strategies import profiles, profiles_firing
+from tests.clitools import assert_clean_failure, cli
+from tests.conftest import ROOT
+
+
+def _named(tmp_path: Path, count: int) -> Path:
+    """The built-in rules plus one rule naming ``count`` conditions."""
+    directory = tmp_path / f"named-{count}"
+    if directory.exists():
+        return directory
+    shutil.copytree(ROOT / "rules", directory)
+    names = " or ".join(f'"condition {i}" in other_conditions' for i in range(count))
+    (directory / "named.yaml").write_text(
+        "rules:\n"
+        "  - id: named-conditions\n"
+        "    description: Named conditions are warned about.\n"
+        f"    when: '{names}'\n"
+        "    warn: {code: named, severity: caution, message: A named condition.}\n",
+        encoding="utf-8",
+    )
+    return directory
+
+
+def test_twelve_names_size_is_exact_and_verify_refuses(tmp_path):
+    """12 names: the size is exact, and verify, lint and diff refuse before any work."""
+    rules = load_rules(_named(tmp_path, 12))
+    space = input_space(rules)
+    assert space.size == 104_976 // 3 * (1 + 1 + 2**12)
+    assert len(space.values["other_conditions"]) == 4_098
+    for analysis in (verify, lint, lambda r: diff(r, r)):
+        started = time.perf_counter()
+        with pytest.raises(SpaceTooLargeError) as info:
+            analysis(rules)
+        assert time.perf_counter() - started < 5
+        assert info.value.size == space.size
+        assert info.value.fields[0].name == "other_conditions"
+        assert info.value.fields[0].classes == 4_098
+
+
+def test_cli_refuses_with_size_limit_and_fields(tmp_path):
+    """The CLI exits 2 with the size, the limit and the field that makes it large."""
+    run = cli("verify", "--rules", _named(tmp_path, 12))
+    assert_clean_failure(run)
+    assert run.err.startswith(
+        "neurotriage: error: verify would walk 143,397,216 classes of input, more than the "
+    )
+    assert f"it can check within about {MAX_SECONDS:.0f} s and 2 GB, so it was not started" in (
+        run.err
+    )
+    assert (
+        'other_conditions: 4,098 classes (12 names tested with "name" in other_conditions)'
+        in run.err
+    )
+    for command in (["lint", "--rules"], ["diff", ROOT / "rules"]):
+        assert_clean_failure(cli(*command, _named(tmp_path, 12)))
+
+
+def test_explain_prints_the_decision_and_leaves_counterfactuals_out(tmp_path):
+    """25 names: explain still decides, and says why the counterfactuals are left out."""
+    rules_dir = _named(tmp_path, 25)
+    profile = tmp_path / "p.json"
+    profile.write_text('{"other_conditions": ["condition 3"]}', encoding="utf-8")
+    started = time.perf_counter()
+    run = cli("explain", "--rules", rules_dir, profile)
+    assert time.perf_counter() - started < 10
+    assert (run.code, run.err) == (0, "")
+    assert run.out.startswith("Verdict: needs_clearance")
+    assert "named-conditions" in run.out
+    assert (
+        "What would change the verdict (one or two answers):\n"
+        "  left out: the input space cannot be built: a field would have more than "
+        f"{MAX_FIELD_CLASSES:,} classes"
+    ) in run.out
+
+
+def test_counterfactuals_refuse_too_many_pairs(tmp_path):
+    """12 names fit in the space, but the pairs of changes to try do not."""
+    rules = load_rules(_named(tmp_path, 12))
+    with pytest.raises(SpaceTooLargeError) as info:
+        counterfactuals({"other_conditions": []}, rules=rules)
+    assert info.value.what == "counterfactuals"
+    assert counterfactuals({"other_conditions": []}, rules=rules, max_changes=1)
+
+
+def test_strategies_refuse_at_build_time(tmp_path):
+    """profiles() and profiles_firing() raise when built, not when drawn from."""
+    with pytest.raises(SpaceTooLargeError):
+        profiles(load_rules(_named(tmp_path, 17)))
+    rules = load_rules(_named(tmp_path, 16))
+    profiles(rules)  # 16 names: each field's classes fit
+    assert profiles_firing("red-flag-open-wounds", rules) is not None
+
+
+def _many_rules(tmp_path: Path, count: int) -> Path:
+    directory = tmp_path / f"many-{count}"
+    directory.mkdir()
+    shutil.copy(ROOT / "rules" / "techniques.yaml", directory)
+    lines = ["rules:"]
+    for index in range(count):
+        lines += [
+            f"  - id: pain-{index}",
+            "    description: A pain rule.",
+            f"    when: pain_level == {index % 11} and diabetes",
+            f"    warn: {{code: pain-{index}, severity: info, message: Pain {index}.}}",
+        ]
+    (directory / "many.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return directory
+
+
+def _lint_lines(rules) -> int:
+    """How many lines of lint's own module run while linting ``rules`` (deterministic)."""
+    count = 0
+    module = lint_module.__file__
+
+    def tracer(frame, event, _arg):
+        nonlocal count
+        if frame.f_code.co_filename != module:
+            return None
+        if event == "line":
+            count += 1
+        return tracer
+
+    sys.settrace(tracer)
+    try:
+        lint(rules)
+    finally:
+        sys.settrace(None)
+    return count
+
+
+def _always_rules(tmp_path: Path, count: int) -> Path:
+    """``count`` rules that all fire for everyone, each with a warning of its own."""
+    directory = tmp_path / f"always-{count}"
+    directory.mkdir()
+    shutil.copy(ROOT / "rules" / "techniques.yaml", directory)
+    lines = ["rules:"]
+    for index in range(count):
+        lines += [
+            f"  - id: always-{index}",
+            "    description: Always.",
+            "    when: always",
+            f"    warn: {{code: always-{index}, severity: info, message: Always {index}.}}",
+        ]
+    (directory / "always.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return directory
+
+
+@pytest.mark.parametrize("rule_set", [_many_rules, _always_rules])
+def test_lint_shadowing_is_not_quadratic_in_rules(tmp_path, rule_set):
+    """Doubling the rules about doubles the work of lint's own checks (lines run, not time)."""
+    small = _lint_lines(load_rules(rule_set(tmp_path, 100)))
+    large = _lint_lines(load_rules(rule_set(tmp_path, 200)))
+    assert large < 2.6 * small
+
+
+def test_progress_is_reported(tmp_path):
+    """verify calls progress(stage, done, total) as it goes."""
+    seen = []
+    verify(load_rules(ROOT / "rules"), progress=lambda *args: seen.append(args))
+    stages = [stage for stage, _, _ in seen]
+    assert "evaluating rules" in stages
+    assert "checking monotone-risk" in stages
+    assert all(0 <= done <= total for _, done, total in seen)
+
+
+def test_terminal_progress_draws_only_on_a_terminal():
+    """The CLI's progress line is drawn on a terminal and wiped at the end; never in a pipe."""
+    from neurotriage._progress import TerminalProgress  # noqa: PLC0415
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    terminal, pipe = Terminal(), io.StringIO()
+    for stream in (terminal, pipe):
+        progress = TerminalProgress("verify", stream)
+        progress("evaluating rules", 9, 20)
+        progress.close()
+    assert terminal.getvalue().startswith("\rneurotriage verify: evaluating rules 45%")
+    assert terminal.getvalue().endswith("\r")
+    assert pipe.getvalue() == ""
