@@ -9,7 +9,7 @@ sets; :func:`counterfactuals` finds the answers that would change a verdict;
 
 from neurotriage.analysis._counterfactual import Counterfactual, FieldChange, counterfactuals
 from neurotriage.analysis._coverage import CoverageRecorder, RuleCoverage, rule_coverage
-from neurotriage.analysis._diff import Change, ChangeGroup, RuleSetDiff, diff
+from neurotriage.analysis._diff import Change, ChangeGroup, RuleSetDiff, WordingChange, diff
 from neurotriage.analysis._lint import Finding, lint, lint_path
 from neurotriage.analysis._space import InputSpace, input_space
 from neurotriage.analysis._verify import Counterexample, PropertyResult, VerifyReport, verify
@@ -27,6 +27,7 @@ __all__ = [
     "RuleCoverage",
     "RuleSetDiff",
     "VerifyReport",
+    "WordingChange",
     "counterfactuals",
     "diff",
     "input_space",
