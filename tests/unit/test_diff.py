@@ -402,6 +402,15 @@ def test_less_safe_groups_come_first_then_by_size(tmp_path):
         pytest.param(
             "dropped-warning", ("warning firm", "given", "dropped"), True, id="warning-dropped"
         ),
+        pytest.param(
+            "ask-removed",
+            ("question open_wounds", "asked", "not asked"),
+            True,
+            id="question-dropped",
+        ),
+        pytest.param(
+            "ask-added", ("question diabetes", "not asked", "asked"), False, id="question-added"
+        ),
     ],
 )
 def test_each_kind_of_change_is_judged(tmp_path, name, change, less_safe):
