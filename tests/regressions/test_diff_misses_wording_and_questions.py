@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from neurotriage import default_rules, load_rules
+from neurotriage import default_rules, evaluate, load_rules
 from neurotriage.analysis import RuleSetDiff, WordingChange, diff
 from tests.clitools import Run, cli
 from tests.conftest import ROOT
@@ -159,7 +159,7 @@ def test_cli_reports_each_change_and_its_exit_code(edited):
 
 def test_python_api_reports_each_change(edited):
     """diff() gives the wording changes, and the removed question as a less safe group."""
-    name, _, _, result = edited
+    name, path, _, result = edited
     assert result.wording == WORDING[name]
     if name == "removed-ask":
         assert result.less_safe
@@ -170,5 +170,8 @@ def test_python_api_reports_each_change(edited):
         assert group.count == result.changed == 17_496  # diabetes unknown, not cleared
         assert group.example.diabetes is None
         assert not group.example.cleared_by_clinician
+        before = evaluate(group.example, rules=default_rules(), backend="reference")
+        after = evaluate(group.example, rules=load_rules(path), backend="reference")
+        assert set(before.questions) - set(after.questions) == {"diabetes"}
     else:
         assert (result.changed, result.groups, result.less_safe) == (0, (), False)

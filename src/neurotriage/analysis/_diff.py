@@ -213,8 +213,11 @@ def _question_bits(
 
 
 def diff(old: RuleSet, new: RuleSet) -> RuleSetDiff:
-    """Every class whose decision differs between ``old`` and ``new``, grouped, and every
-    wording change."""
+    """Every class whose decision differs between ``old`` and ``new``, grouped; every text too.
+
+    The classes are compared by their outcomes and questions; the texts people
+    read, once each, as :class:`WordingChange` entries (never less safe).
+    """
     for name, value in (("old", old), ("new", new)):
         if not isinstance(value, RuleSet):
             raise TypeError(
