@@ -15,6 +15,7 @@ from neurotriage.analysis import (
     RuleSetDiff,
     SpaceTooLargeError,
     VerifyReport,
+    WordingChange,
 )
 
 __all__ = [
@@ -170,13 +171,32 @@ def coverage_json(coverage: RuleCoverage) -> str:
     return _dumps(coverage.as_dict())
 
 
+#: Printed after the wording changes: diff shows them but cannot judge them.
+REVIEW_WORDING = "a human must review every wording change: diff cannot judge text"
+
+
+def _quoted(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)  # every space and line break visible
+
+
+def _wording_lines(change: WordingChange) -> list[str]:
+    kind = "" if change.kind == "changed" else f" ({change.kind})"
+    lines = [f"wording changed: {change.item}{kind}"]
+    if change.before is not None:
+        lines.append(f"    before: {_quoted(change.before)}")
+    if change.after is not None:
+        lines.append(f"    after:  {_quoted(change.after)}")
+    return lines
+
+
 def diff_text(result: RuleSetDiff) -> str:
-    """The semantic diff, grouped, less safe groups first."""
+    """The semantic diff, grouped, less safe groups first, then every wording change."""
     lines = [
         f"{result.old_version} -> {result.new_version}",
         (
             f"{result.changed:,} of {result.space_size:,} classes decide differently "
-            f"({_count(len(result.groups), 'kind')} of change)"
+            f"({_count(len(result.groups), 'kind')} of change); "
+            f"{_count(len(result.wording), 'wording change')}"
         ),
     ]
     for group in result.groups:
@@ -184,6 +204,10 @@ def diff_text(result: RuleSetDiff) -> str:
         lines.append(f"{mark}: {group.count:,} classes")
         lines.extend(f"    {change}" for change in group.changes)
         lines.append(f"    e.g. {_profile(group.example)}")
+    for change in result.wording:
+        lines.extend(_wording_lines(change))
+    if result.wording:
+        lines.append(REVIEW_WORDING)
     verdict = (
         "less safe: some decisions got less safe"
         if result.less_safe
@@ -203,6 +227,7 @@ def diff_json(result: RuleSetDiff) -> str:
             "changed": result.changed,
             "less_safe": result.less_safe,
             "groups": [group.as_dict() for group in result.groups],
+            "wording": [change.as_dict() for change in result.wording],
         }
     )
 

@@ -48,7 +48,9 @@ def state(result: Outcome, catalogue: set[str], technique: str) -> str:
 
 def rows(old: RuleSet, new: RuleSet, profile: Profile) -> frozenset[Row]:
     """What differs for ``profile``, worked out from two evaluate() calls."""
-    before, after = outcome(profile, old), outcome(profile, new)
+    first = evaluate(profile, rules=old, backend="reference")
+    second = evaluate(profile, rules=new, backend="reference")
+    before, after = Outcome.of(first), Outcome.of(second)
     found: set[Row] = set()
     if before.verdict != after.verdict:
         found.add(("verdict", before.verdict, after.verdict))
@@ -65,6 +67,9 @@ def rows(old: RuleSet, new: RuleSet, profile: Profile) -> frozenset[Row]:
     found.update(
         (f"warning {code}", "not given", "given") for code in after.warnings - before.warnings
     )
+    asked, asks = set(first.questions), set(second.questions)
+    found.update((f"question {name}", "asked", "not asked") for name in asked - asks)
+    found.update((f"question {name}", "not asked", "asked") for name in asks - asked)
     return frozenset(found)
 
 
@@ -308,6 +313,20 @@ EDITS = {
         "when: open_wounds is unknown and pain_level >= 7",
         True,
     ),
+    "ask-removed": ("    ask: [open_wounds]\n", "", True),
+    "ask-narrowed": (
+        "    ask: [open_wounds]\n",
+        (
+            "  - id: ask-in-pain\n    description: Ask about wounds only in severe pain.\n"
+            "    when: open_wounds is unknown and pain_level >= 7\n    ask: [open_wounds]\n"
+        ),
+        True,
+    ),
+    "ask-added": (
+        "    block: [thumb_pressure]\n",
+        "    block: [thumb_pressure]\n    ask: [diabetes]\n",
+        False,
+    ),
 }
 
 
@@ -383,6 +402,15 @@ def test_less_safe_groups_come_first_then_by_size(tmp_path):
         pytest.param(
             "dropped-warning", ("warning firm", "given", "dropped"), True, id="warning-dropped"
         ),
+        pytest.param(
+            "ask-removed",
+            ("question open_wounds", "asked", "not asked"),
+            True,
+            id="question-dropped",
+        ),
+        pytest.param(
+            "ask-added", ("question diabetes", "not asked", "asked"), False, id="question-added"
+        ),
     ],
 )
 def test_each_kind_of_change_is_judged(tmp_path, name, change, less_safe):
@@ -400,10 +428,15 @@ def test_dropped_warning_text_is_exact(tmp_path):
     old, new = load_rules(DIFF / "base.yaml").version, load_rules(path).version
     assert run.out == (
         f"{old} -> {new}\n"
-        "81 of 243 classes decide differently (1 kind of change)\n"
+        "81 of 243 classes decide differently (1 kind of change); 2 wording changes\n"
         "LESS SAFE: 81 classes\n"
         "    warning firm: given -> dropped  (less safe)\n"
         '    e.g. {"requested_pressure": "firm"}\n'
+        "wording changed: warning firm message (removed)\n"
+        '    before: "Keep the pressure light."\n'
+        "wording changed: warning firm severity (removed)\n"
+        '    before: "caution"\n'
+        "a human must review every wording change: diff cannot judge text\n"
         "less safe: some decisions got less safe\n"
     )
 
@@ -416,7 +449,7 @@ def test_stricter_text_is_exact(tmp_path):
     old, new = load_rules(DIFF / "base.yaml").version, load_rules(path).version
     assert run.out == (
         f"{old} -> {new}\n"
-        "18 of 243 classes decide differently (1 kind of change)\n"
+        "18 of 243 classes decide differently (1 kind of change); 0 wording changes\n"
         "change: 18 classes\n"
         "    technique gentle_stroking: allowed -> blocked\n"
         '    e.g. {"open_wounds": false, "requested_pressure": "firm"}\n'
@@ -425,7 +458,7 @@ def test_stricter_text_is_exact(tmp_path):
 
 
 def test_json_is_exact(tmp_path):
-    """--format json gives versions, sizes, the verdict and each group with its example."""
+    """--format json: versions, sizes, the verdict, each group with its example, the wording."""
     path = edited(tmp_path, "dropped-warning")
     run = cli("diff", "--format", "json", DIFF / "base.yaml", path)
     assert (run.code, run.err) == (1, "")
@@ -450,6 +483,10 @@ def test_json_is_exact(tmp_path):
                 "example": {"requested_pressure": "firm"},
             }
         ],
+        "wording": [
+            {"item": "warning firm message", "before": "Keep the pressure light.", "after": None},
+            {"item": "warning firm severity", "before": "caution", "after": None},
+        ],
     }
 
 
@@ -459,6 +496,7 @@ def test_identical_json(tmp_path):
     assert (run.code, run.err) == (0, "")
     data = json.loads(run.out)
     assert (data["changed"], data["groups"], data["less_safe"]) == (0, [], False)
+    assert data["wording"] == []
     assert data["old_version"] == data["new_version"]
 
 

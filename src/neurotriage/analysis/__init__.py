@@ -14,7 +14,7 @@ than run for more than about :data:`MAX_SECONDS` or :data:`MAX_BYTES`.
 from neurotriage.analysis._budget import MAX_BYTES, MAX_SECONDS, FieldSize, SpaceTooLargeError
 from neurotriage.analysis._counterfactual import Counterfactual, FieldChange, counterfactuals
 from neurotriage.analysis._coverage import CoverageRecorder, RuleCoverage, rule_coverage
-from neurotriage.analysis._diff import Change, ChangeGroup, RuleSetDiff, diff
+from neurotriage.analysis._diff import Change, ChangeGroup, RuleSetDiff, WordingChange, diff
 from neurotriage.analysis._lint import Finding, lint, lint_path
 from neurotriage.analysis._space import InputSpace, input_space
 from neurotriage.analysis._verify import Counterexample, PropertyResult, VerifyReport, verify
@@ -36,6 +36,7 @@ __all__ = [
     "RuleSetDiff",
     "SpaceTooLargeError",
     "VerifyReport",
+    "WordingChange",
     "counterfactuals",
     "diff",
     "input_space",

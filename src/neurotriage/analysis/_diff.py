@@ -1,26 +1,34 @@
-"""The semantic difference between two rule sets, class by class.
+"""The difference between two rule sets: class by class, then text by text.
 
 Both rule sets are enumerated over one input space that splits wherever
-either could tell values apart; every class whose outcome changed is
-described (verdict, techniques, referral, warnings), and classes with the
-same changes are grouped and counted. A change is *less safe* when it allows
-a technique or a firmer pressure, lowers the referral or the verdict, or drops
-or softens a warning.
+either could tell values apart; every class whose decision changed is
+described (verdict, techniques, referral, warnings, questions), and classes
+with the same changes are grouped and counted. A change is *less safe* when
+it allows a technique or a firmer pressure, lowers the referral or the
+verdict, drops or softens a warning, or no longer asks a question.
+
+The texts people read (how-tos, therapies, warning messages, rule
+descriptions, sources) and the invariants change no class, so they are
+compared once, item by item, as *wording changes*: shown with their old and
+new text, never judged, because only a person can tell whether a text got
+less safe.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from neurotriage.analysis._budget import DIFF, Progress, check_cost
-from neurotriage.analysis._enumerate import enumerate_space
-from neurotriage.analysis._space import input_space
+from neurotriage.analysis._enumerate import Enumeration, enumerate_space
+from neurotriage.analysis._space import InputSpace, input_space
+from neurotriage.analysis._wording import WordingChange, wording
 from neurotriage.decision import REFERRAL_LEVELS, SEVERITIES, VERDICTS, Outcome
-from neurotriage.profile import Profile
+from neurotriage.profile import Profile, field_specs
 from neurotriage.ruleset import RuleSet
 
-__all__ = ["Change", "ChangeGroup", "RuleSetDiff", "diff"]
+__all__ = ["Change", "ChangeGroup", "RuleSetDiff", "WordingChange", "diff"]
 
 PRESSURES = ("light", "moderate", "firm")  # the Pressure values, gentlest first
 
@@ -67,17 +75,18 @@ class ChangeGroup:
 
 @dataclass(frozen=True)
 class RuleSetDiff:
-    """Every change of decision between two rule sets over the shared input space."""
+    """Every change of decision over the shared input space, and every change of wording."""
 
     old_version: str
     new_version: str
     space_size: int
     changed: int
     groups: tuple[ChangeGroup, ...]
+    wording: tuple[WordingChange, ...] = ()
 
     @property
     def less_safe(self) -> bool:
-        """Whether any class got a less safe decision."""
+        """Whether any class got a less safe decision (wording changes are never judged)."""
         return any(group.less_safe for group in self.groups)
 
 
@@ -144,9 +153,71 @@ def _changes(old: Outcome, new: Outcome, was: _Catalogue, now: _Catalogue) -> tu
     return tuple(changes)
 
 
-def diff(old: RuleSet, new: RuleSet, *, progress: Progress | None = None) -> RuleSetDiff:
-    """Every class whose decision differs between ``old`` and ``new``, grouped.
+def _question_changes(old: int, new: int, names: Sequence[str]) -> tuple[Change, ...]:
+    """The questions asked in one class and no longer (less safe), or newly asked."""
+    changes = []
+    for bit, name in enumerate(names):
+        was, now = old >> bit & 1, new >> bit & 1
+        if was != now:
+            before, after = ("asked", "not asked") if was else ("not asked", "asked")
+            changes.append(Change(f"question {name}", before, after, less_safe=bool(was)))
+    return tuple(changes)
 
+
+def _asked_fields(*rule_sets: RuleSet) -> tuple[str, ...]:
+    """Every Profile field some rule of ``rule_sets`` asks about, in field order."""
+    asked = {name for rules in rule_sets for rule in rules.rules for name in rule.ask}
+    return tuple(name for name in field_specs() if name in asked)
+
+
+def _unknown_bits(space: InputSpace, names: Sequence[str]) -> list[int]:
+    """For every class index, which of ``names`` are unknown there (bit ``b``: ``names[b]``)."""
+    unknown = [0] * space.size
+    for bit, name in enumerate(names):
+        if space.values[name][0] is None:  # unknown is a field's first class, if it has one
+            flag = 1 << bit
+            for index in space.with_digit(name, 0):
+                unknown[index] |= flag
+    return unknown
+
+
+def _question_bits(
+    enumeration: Enumeration, names: Sequence[str], unknown: Sequence[int]
+) -> list[int]:
+    """For every class index, the questions its decision asks (bit ``b``: ``names[b]``).
+
+    As in combine(), a decision asks what its fired rules ``ask`` about and is
+    still unknown; which fields a set of fired rules asks about is worked out
+    once per such set, so no Decision is built.
+    """
+    if not names:
+        return [0] * len(enumeration.masks)
+    bit_of = {name: 1 << b for b, name in enumerate(names)}
+    asking: dict[int, int] = {}  # the bit of a rule that asks -> the bits of its fields
+    for b, rule_id in enumerate(enumeration.rule_ids):
+        for name in enumeration.rules.rule(rule_id).ask:
+            asking[1 << b] = asking.get(1 << b, 0) | bit_of[name]
+    asks = sum(asking)  # one bit per rule, so the sum is their union
+    memo: dict[int, int] = {}
+    found = []
+    for mask, unknown_here in zip(enumeration.masks, unknown, strict=True):
+        fired = mask & asks
+        asked = memo.get(fired)
+        if asked is None:
+            asked = 0
+            for rule_bit, fields in asking.items():
+                if fired & rule_bit:
+                    asked |= fields
+            memo[fired] = asked
+        found.append(asked & unknown_here)
+    return found
+
+
+def diff(old: RuleSet, new: RuleSet, *, progress: Progress | None = None) -> RuleSetDiff:
+    """Every class whose decision differs between ``old`` and ``new``, grouped; every text too.
+
+    The classes are compared by their outcomes and questions; the texts people
+    read, once each, as :class:`WordingChange` entries (never less safe).
     Raises :class:`SpaceTooLargeError` before doing any work if the shared
     input space is too large to compare in about a minute and 2 GB.
     """
@@ -160,15 +231,20 @@ def diff(old: RuleSet, new: RuleSet, *, progress: Progress | None = None) -> Rul
     before = enumerate_space(old, space, "reference", progress=progress)
     after = enumerate_space(new, space, "reference", progress=progress)
     catalogues = _Catalogue.of(old), _Catalogue.of(new)
-    memo: dict[tuple[int, int], tuple[Change, ...]] = {}
+    asked = _asked_fields(old, new)
+    unknown = _unknown_bits(space, asked)
+    questions = _question_bits(before, asked, unknown), _question_bits(after, asked, unknown)
+    memo: dict[tuple[int, int, int, int], tuple[Change, ...]] = {}
     groups: dict[tuple[Change, ...], list[int]] = {}  # changes -> [count, best known, index]
     changed = 0
-    for index, key in enumerate(zip(before.outcome_ids, after.outcome_ids, strict=True)):
+    keys = zip(before.outcome_ids, after.outcome_ids, *questions, strict=True)
+    for index, key in enumerate(keys):
         changes = memo.get(key)
         if changes is None:
+            was, now, asked_before, asked_after = key
             changes = memo[key] = _changes(
-                before.outcomes[key[0]], after.outcomes[key[1]], *catalogues
-            )
+                before.outcomes[was], after.outcomes[now], *catalogues
+            ) + _question_changes(asked_before, asked_after, asked)
         if not changes:
             continue
         changed += 1
@@ -183,6 +259,7 @@ def diff(old: RuleSet, new: RuleSet, *, progress: Progress | None = None) -> Rul
     ordered = sorted(
         groups.items(), key=lambda item: (not any(c.less_safe for c in item[0]), -item[1][0])
     )
+    shown = {change.aspect for changes in groups for change in changes}
     return RuleSetDiff(
         old.version,
         new.version,
@@ -192,4 +269,5 @@ def diff(old: RuleSet, new: RuleSet, *, progress: Progress | None = None) -> Rul
             ChangeGroup(changes, count, space.profile_at(index))
             for changes, (count, _, index) in ordered
         ),
+        wording(old, new, shown),
     )
