@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import tarfile
 import zipfile
 from pathlib import Path
 
@@ -214,3 +215,27 @@ def test_installed_command_rejects_bad_input_without_traceback(installed, elsewh
         "neurotriage: error: bad.json is not a valid profile: field 'pain_level':"
         " Input should be less than or equal to 10 (got 11)\n"
     )
+
+
+def test_wheel_ships_the_license(wheel):
+    """The wheel declares MIT and carries the LICENSE file in its metadata."""
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        (metadata,) = [n for n in names if n.endswith(".dist-info/METADATA")]
+        text = archive.read(metadata).decode("utf-8")
+    assert "License-Expression: MIT" in text
+    assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
+
+
+def test_sdist_ships_license_makefile_and_constraints(tmp_path):
+    """The sdist holds LICENSE, and the Makefile and constraints its README's quickstart uses."""
+    command: list[str | os.PathLike[str]] = [sys.executable, "-m", "build", "--sdist"]
+    if importlib.util.find_spec("hatchling") is not None:
+        command.append("--no-isolation")
+    done = run([*command, "--outdir", tmp_path, ROOT])
+    assert done.returncode == 0, done.stdout + done.stderr
+    (built,) = tmp_path.glob("neurotriage-*.tar.gz")
+    with tarfile.open(built) as archive:
+        names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
+    assert {"LICENSE", "Makefile", "constraints.txt", "README.md", "pyproject.toml"} <= names
+    assert "rules/red-flags.yaml" in names
