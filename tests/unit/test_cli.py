@@ -1069,3 +1069,23 @@ def test_console_script_rejects_non_utf8_stdin():
     assert stderr.startswith(
         "neurotriage: error: cannot read standard input: 'utf-8' codec can't decode byte 0xe9"
     )
+
+
+def test_fallback_to_reference_is_silent_and_version_says_so(monkeypatch, tmp_path):
+    """Where durable-rules cannot import, the CLI uses reference quietly; --version names it."""
+    import neurotriage.engines as engines  # noqa: PLC0415
+
+    monkeypatch.setattr(engines, "durable_available", lambda: "ImportError: no durable here")
+    run = cli("evaluate", ROOT / "examples" / "open-wound.json")
+    assert (run.code, run.err) == (0, "")
+    assert run.out.startswith("Verdict: see_doctor")
+    version = cli("--version")
+    assert version.out.endswith(
+        "(backends: reference (durable-rules unavailable: ImportError: no durable here))\n"
+    )
+    failed = cli("evaluate", "--backend", "durable", ROOT / "examples" / "open-wound.json")
+    assert failed.code == 2
+    assert failed.err == (
+        "neurotriage: error: the durable backend is not available here: "
+        "ImportError: no durable here\n"
+    )
