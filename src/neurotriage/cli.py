@@ -46,6 +46,10 @@ EXIT_INTERRUPTED = 130
 
 _VERDICT_TEXT = {
     "proceed": "you may go ahead with the allowed techniques",
+    "consult_first": (
+        "check with your doctor or physical therapist first; once they agree, "
+        "the techniques below are the suitable ones"
+    ),
     "needs_answers": "some answers are missing; nothing is allowed until they are given",
     "needs_clearance": "ask your doctor before starting; nothing is allowed until you are cleared",
     "see_doctor": "see a doctor; do not massage your feet for now",

@@ -27,7 +27,9 @@ __all__ = [
     "Verdict",
 ]
 
-Verdict = Literal["proceed", "needs_answers", "needs_clearance", "see_doctor", "stop"]
+Verdict = Literal[
+    "proceed", "consult_first", "needs_answers", "needs_clearance", "see_doctor", "stop"
+]
 ReferralLevel = Literal["none", "consult_before_starting", "see_doctor", "urgent"]
 Severity = Literal["info", "caution", "danger"]
 Pressure = Literal["light", "moderate", "firm"]
@@ -35,6 +37,7 @@ Pressure = Literal["light", "moderate", "firm"]
 #: Verdicts from least to most serious; the decision takes the most serious.
 VERDICTS: tuple[Verdict, ...] = (
     "proceed",
+    "consult_first",
     "needs_answers",
     "needs_clearance",
     "see_doctor",
@@ -42,7 +45,7 @@ VERDICTS: tuple[Verdict, ...] = (
 )
 #: The verdicts that invite the person to start: a decision has one of them
 #: exactly when at least one technique is allowed (``verify`` proves it).
-STARTING_VERDICTS: frozenset[Verdict] = frozenset({"proceed"})
+STARTING_VERDICTS: frozenset[Verdict] = frozenset({"proceed", "consult_first"})
 #: Referral levels in increasing order.
 REFERRAL_LEVELS: tuple[ReferralLevel, ...] = (
     "none",
@@ -119,9 +122,11 @@ class TherapySuggestion(_Part):
 class Decision(_Part):
     """What the rule set decided for one profile, with every reason.
 
-    ``verdict`` is one of ``proceed``, ``needs_answers``, ``needs_clearance``,
-    ``see_doctor`` and ``stop``. ``questions`` names the Profile fields still
-    unknown whose answer could change the decision.
+    ``verdict`` is one of ``proceed`` (cleared, nothing in the way),
+    ``consult_first`` (nothing blocked, but a clinician must agree first),
+    ``needs_answers``, ``needs_clearance``, ``see_doctor`` and ``stop``.
+    ``questions`` names the Profile fields still unknown whose answer could
+    change the decision.
     """
 
     verdict: Verdict

@@ -149,7 +149,10 @@ SUMMARY_KEY_LINES = [
     pytest.param(
         "firm-pressure",
         [
-            "Verdict: proceed (you may go ahead with the allowed techniques)",
+            (
+                "Verdict: consult_first (check with your doctor or physical therapist first; "
+                "once they agree, the techniques below are the suitable ones)"
+            ),
             (
                 "  - DANGER: Firm, aggressive pressure can make nerve pain and nerve damage worse."
                 " Use light pressure only. [pressure-firm-harmful]"
@@ -378,7 +381,7 @@ EXPLAINED_EFFECTS = [
     pytest.param(
         "diabetes-not-cleared",
         "consult-before-starting",
-        "refer consult_before_starting",
+        "refer consult_before_starting; verdict consult_first",
         id="referral-only",
     ),
     pytest.param(
@@ -1073,7 +1076,7 @@ def test_console_script_rejects_non_utf8_stdin():
 
 def test_fallback_to_reference_is_silent_and_version_says_so(monkeypatch, tmp_path):
     """Where durable-rules cannot import, the CLI uses reference quietly; --version names it."""
-    import neurotriage.engines as engines  # noqa: PLC0415
+    from neurotriage import engines  # noqa: PLC0415
 
     monkeypatch.setattr(engines, "durable_available", lambda: "ImportError: no durable here")
     run = cli("evaluate", ROOT / "examples" / "open-wound.json")

@@ -185,8 +185,11 @@ def test_pain_threshold_groups_and_examples(pain_8):
     assert counts == sorted(counts, reverse=True)
     allowed = [g for g in data["groups"] if any(c["after"] == "allowed" for c in g["changes"])]
     assert allowed, "pain 7 with nothing else wrong is now allowed to massage"
-    proceed = {"aspect": "verdict", "before": "see_doctor", "after": "proceed", "less_safe": True}
-    assert all(proceed in group["changes"] for group in allowed)
+    starting = [
+        {"aspect": "verdict", "before": "see_doctor", "after": verdict, "less_safe": True}
+        for verdict in ("proceed", "consult_first")  # consult_first: not yet cleared
+    ]
+    assert all(any(s in group["changes"] for s in starting) for group in allowed)
 
 
 def test_pain_threshold_sampled_brute_force(pain_8):

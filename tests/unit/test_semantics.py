@@ -43,7 +43,7 @@ def codes(decision: Decision) -> set[str]:
 def test_not_cleared_consult_before_starting_blocks_nothing(backend):
     """Everyone not cleared is advised to consult first; that alone blocks nothing."""
     decision = decide(backend)
-    assert decision.verdict == "proceed"
+    assert decision.verdict == "consult_first"
     assert allowed(decision) == ALL
     assert decision.referral.level == "consult_before_starting"
     assert [r.rule_id for r in decision.referral.reasons] == ["consult-before-starting"]
@@ -78,13 +78,14 @@ def test_red_flag_blocks_everything_and_refers(backend, field, value, code, clea
 def test_pain_below_seven_is_not_a_red_flag(backend, pain):
     """Pain 0 to 6 blocks nothing by itself (7 is the boundary)."""
     decision = decide(backend, pain_level=pain)
-    assert (decision.verdict, allowed(decision)) == ("proceed", ALL)
+    assert (decision.verdict, allowed(decision)) == ("consult_first", ALL)
     assert "severe-pain" not in codes(decision)
 
 
 def test_pain_boundary_six_versus_seven(backend):
-    """Pain 6 proceeds, pain 7 sends to a doctor."""
-    assert decide(backend, pain_level=6).verdict == "proceed"
+    """Pain 6 (consult first, uncleared) allows everything, pain 7 sends to a doctor."""
+    assert decide(backend, pain_level=6).verdict == "consult_first"
+    assert decide(backend, pain_level=6, cleared_by_clinician=True).verdict == "proceed"
     assert decide(backend, pain_level=7).verdict == "see_doctor"
 
 
@@ -94,7 +95,7 @@ def test_home_remedies_no_relief_refers_but_blocks_nothing(backend, cleared):
     decision = decide(backend, home_remedies_no_relief=True, cleared_by_clinician=cleared)
     assert decision.referral.level == "see_doctor"
     assert allowed(decision) == ALL
-    assert decision.verdict == "proceed"
+    assert decision.verdict == ("proceed" if cleared else "consult_first")
     assert "home-remedies-no-relief" in codes(decision)
 
 
@@ -215,7 +216,7 @@ def test_unknown_clearance_field_once_cleared_is_asked_not_blocking(backend, fie
 def test_unknown_home_remedies_is_asked_only(backend):
     """Unknown home-remedy relief blocks nothing but is listed in questions."""
     decision = decide(backend, home_remedies_no_relief=None)
-    assert (decision.verdict, allowed(decision)) == ("proceed", ALL)
+    assert (decision.verdict, allowed(decision)) == ("consult_first", ALL)
     assert decision.questions == ["home_remedies_no_relief"]
     assert decision.referral.level == "consult_before_starting"
 
@@ -245,18 +246,20 @@ def test_known_red_flag_wins_over_unknowns(backend):
         ({"open_wounds": True, "diabetes": True}, "see_doctor"),
         ({"diabetes": True, "pain_level": None}, "needs_clearance"),
         ({"pain_level": None}, "needs_answers"),
-        ({}, "proceed"),
+        ({}, "consult_first"),
+        ({"cleared_by_clinician": True}, "proceed"),
     ],
     ids=[
         "stop>see_doctor",
         "see_doctor>needs_clearance",
         "needs_clearance>needs_answers",
-        "needs_answers>proceed",
+        "needs_answers>consult_first",
+        "consult_first>proceed",
         "proceed",
     ],
 )
 def test_verdict_precedence(backend, changes, verdict):
-    """stop > see_doctor > needs_clearance > needs_answers > proceed."""
+    """stop > see_doctor > needs_clearance > needs_answers > consult_first > proceed."""
     assert decide(backend, **changes).verdict == verdict
 
 

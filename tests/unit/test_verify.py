@@ -157,7 +157,7 @@ def test_cli_verify_default_passes():
     assert (run.code, run.err) == (0, "")
     lines = run.out.splitlines()
     assert lines[1].startswith("Input space: 104,976 classes, checked in ")
-    assert lines[2] == "PASS  partition: 1,599 distinct decisions"
+    assert lines[2] == "PASS  partition: 1,602 distinct decisions"
     assert (
         "SKIP  backends-agree: run with --backend durable to compare durable with reference"
         in lines
