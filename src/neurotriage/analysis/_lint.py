@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from neurotriage._errors import RuleError
 from neurotriage._loader import load_rules
+from neurotriage._sources import shown_path
 from neurotriage.analysis._enumerate import Enumeration, condition_checker, enumerate_space
 from neurotriage.analysis._space import input_space
 from neurotriage.combine import outcome
@@ -57,7 +58,7 @@ def lint_path(path: str | os.PathLike[str]) -> list[Finding]:
             Finding(p.file, p.line, p.rule_id, "error", "load-error", p.message)
             for p in err.problems
         ]
-    return lint(rules, where=os.fspath(path))
+    return lint(rules, where=shown_path(path))  # printable, whatever bytes the name holds
 
 
 def lint(rules: RuleSet, *, where: str = "<rules>") -> list[Finding]:
