@@ -8,6 +8,7 @@ Shared by ``evaluate``/``explain`` (one profile per file) and ``evaluate-many``
 from __future__ import annotations
 
 import json
+import sys
 from typing import IO, Any
 
 from pydantic import ValidationError
@@ -36,6 +37,26 @@ class InputError(Exception):
     """A user-facing input problem; its text is the whole message."""
 
 
+#: A JSON integer of more digits than this is not converted: ``int()`` may
+#: refuse it (past ``sys.get_int_max_str_digits()``, never below this
+#: threshold) and no profile field holds such a number.
+_MAX_INT_DIGITS = sys.int_info.str_digits_check_threshold
+
+
+class _HugeNumber:
+    """A JSON integer too long to convert; validation refuses it naming its field."""
+
+    __slots__ = ("digits",)
+
+    def __init__(self, digits: int) -> None:
+        self.digits = digits
+
+
+def _parse_int(text: str) -> int | _HugeNumber:
+    digits = len(text) - text.startswith("-")
+    return _HugeNumber(digits) if digits > _MAX_INT_DIGITS else int(text)
+
+
 def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, value in pairs:
@@ -52,6 +73,7 @@ _JSON_TYPES = {
     float: "a number",
     bool: "true or false",
     type(None): "null",
+    _HugeNumber: "a number",
 }
 
 
@@ -80,7 +102,7 @@ def parse_profile(text: str, *, one_line: bool = False) -> Profile:
     error gives only its column.
     """
     try:
-        data = json.loads(text, object_pairs_hook=_reject_duplicates)
+        data = json.loads(text, object_pairs_hook=_reject_duplicates, parse_int=_parse_int)
     except json.JSONDecodeError as err:
         at = f"column {err.colno}" if one_line else f"line {err.lineno}, column {err.colno}"
         raise InputError(f"is not valid JSON: {err.msg} at {at}") from err
@@ -120,6 +142,8 @@ def describe_validation(err: ValidationError) -> str:
     for error in errors[:_MAX_PROBLEMS]:
         where = ".".join(_cut(str(p)) for p in error["loc"]) or "profile"
         message = "unknown field" if error["type"] == "extra_forbidden" else error["msg"]
+        if error["type"] == "int_type" and isinstance(error.get("input"), _HugeNumber):
+            message = "number out of range"
         shown = "" if error["type"] == "missing" else f" (got {_preview(error.get('input'))})"
         parts.append(f"field '{where}': {message}{shown}")
     if len(errors) > _MAX_PROBLEMS:
@@ -134,6 +158,8 @@ def _cut(text: str) -> str:
 
 def _preview(value: Any) -> str:
     """A bad value as JSON, cut short when long."""
+    if isinstance(value, _HugeNumber):
+        return f"a number of {value.digits:,} digits"
     if isinstance(value, list | dict) and len(value) > _MAX_PROBLEMS:
         kind = "an array" if isinstance(value, list) else "an object"
         return f"{kind} of {len(value):,} items"

@@ -16,12 +16,48 @@ class BackendError(NeurotriageError, RuntimeError):
     """A backend was asked for by name but cannot be used here."""
 
 
+#: ``str(RuleError)`` lists at most this many problems, then says how many more
+#: there are (``RuleError.problems`` always holds every one).
+MAX_SHOWN_PROBLEMS = 20
+#: A quoted source line longer than this is shown as a window around the caret.
+MAX_SHOWN_LINE = 120
+#: A message or rule id longer than this is shown cut (it may quote a huge name).
+MAX_SHOWN_MESSAGE = 400
+_MORE = "..."
+
+
+def _cut(text: str, limit: int) -> str:
+    """``text``, or its start and its length when it is longer than ``limit``."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}{_MORE} ({len(text):,} characters)"
+
+
+def _window(line: str, column: int | None) -> tuple[str, int | None]:
+    """At most MAX_SHOWN_LINE characters of ``line`` around ``column``, and the column there.
+
+    A cut end is marked with "..."; the returned column still points at the
+    same character.
+    """
+    if len(line) <= MAX_SHOWN_LINE:
+        return line, column
+    at = 0 if column is None else column - 1
+    start = max(0, min(at - MAX_SHOWN_LINE // 2, len(line) - MAX_SHOWN_LINE))
+    end = start + MAX_SHOWN_LINE
+    head = _MORE if start > 0 else ""
+    tail = _MORE if end < len(line) else ""
+    shown = head + line[start:end] + tail
+    return shown, None if column is None else column - start + len(head)
+
+
 @dataclass(frozen=True)
 class RuleProblem:
     """One problem found while loading a rule set, with its location.
 
     ``line`` and ``column`` are 1-based; either may be ``None`` when the problem
     has no single place (for example a rule set with no technique catalogue).
+    Its text quotes the source line with a caret under the column; a long line
+    is quoted as a window around the caret, a long message cut short.
     """
 
     file: str
@@ -37,12 +73,13 @@ class RuleProblem:
             where += f":{self.line}"
             if self.column is not None:
                 where += f":{self.column}"
-        rule = f" rule '{self.rule_id}':" if self.rule_id else ""
-        text = f"{where}:{rule} {self.message}"
+        rule = f" rule '{_cut(self.rule_id, MAX_SHOWN_MESSAGE)}':" if self.rule_id else ""
+        text = f"{where}:{rule} {_cut(self.message, MAX_SHOWN_MESSAGE)}"
         if self.source_line is not None:
-            text += f"\n    {self.source_line}"
-            if self.column is not None:
-                text += "\n    " + " " * (self.column - 1) + "^"
+            source, column = _window(self.source_line, self.column)
+            text += f"\n    {source}"
+            if column is not None:
+                text += "\n    " + " " * (column - 1) + "^"
         return text
 
 
@@ -50,7 +87,8 @@ class RuleError(NeurotriageError, ValueError):
     """A rule set could not be loaded; every problem found is listed.
 
     ``file``, ``rule_id``, ``line`` and ``column`` describe the first problem;
-    ``problems`` holds all of them, in file and line order.
+    ``problems`` holds all of them, in file and line order. The message lists
+    the first MAX_SHOWN_PROBLEMS and counts the rest.
     """
 
     def __init__(self, problems: Sequence[RuleProblem]) -> None:
@@ -64,7 +102,11 @@ class RuleError(NeurotriageError, ValueError):
         self.column = first.column
         count = len(self.problems)
         head = "1 problem" if count == 1 else f"{count} problems"
-        super().__init__(f"{head} in rule set:\n" + "\n".join(str(p) for p in self.problems))
+        shown = [str(p) for p in self.problems[:MAX_SHOWN_PROBLEMS]]
+        rest = count - len(shown)
+        if rest:
+            shown.append(f"and {rest} more problem{'s' if rest > 1 else ''}")
+        super().__init__(f"{head} in rule set:\n" + "\n".join(shown))
 
     def __reduce__(self) -> tuple[type[RuleError], tuple[tuple[RuleProblem, ...]]]:
         # Exceptions pickle as ``cls(*args)``, and ``args`` holds the message, not the

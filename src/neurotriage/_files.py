@@ -7,6 +7,7 @@ and column; the loader raises them together as one :class:`RuleError`.
 from __future__ import annotations
 
 import difflib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from neurotriage._schema import (
     TechniqueSpec,
     TherapySpec,
 )
+from neurotriage._sources import Unreadable, read_rule_text
 from neurotriage._yaml import LocatedDict, Mark, YamlProblem, load_located, locate
 from neurotriage.language import Condition, ConditionError, parse_condition
 from neurotriage.profile import field_specs
@@ -33,8 +35,9 @@ __all__ = ["Collector", "FileResult", "parse_when", "read_file"]
 
 @dataclass
 class FileResult:
-    path: str
+    path: str  # as messages show it
     lines: list[str]
+    name: bytes = b""  # the file's name on disk, for the rule set's digest
     data: Any = None
     version: str | None = None
     rules: list[tuple[RuleSpec, LocatedDict]] = field(default_factory=list)
@@ -131,12 +134,14 @@ def _salvage(model: type[Spec], item: dict[str, Any]) -> Any:
 
 
 def read_file(collector: Collector, path: Path, shown: str) -> FileResult | None:
+    """The rule file at ``path`` read and checked, reported as ``shown``; None if unusable."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        collector.add(FileResult(shown, []), f"cannot read the file: {err}")
+        text = read_rule_text(path)
+    except Unreadable as err:
+        mark = Mark(err.line, err.column) if err.line is not None and err.column else None
+        collector.add(FileResult(shown, err.lines), err.message, mark=mark)
         return None
-    result = FileResult(shown, text.splitlines())
+    result = FileResult(shown, text.splitlines(), os.fsencode(path.name))
     try:
         result.data = load_located(text)
     except YamlProblem as err:

@@ -15,9 +15,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from neurotriage._errors import RuleError, RuleProblem
+from neurotriage._errors import RuleError
 from neurotriage._files import Collector, FileResult, parse_when, read_file
 from neurotriage._schema import EXPECTATIONS, InvariantSpec, RuleSpec, SourceSpec
+from neurotriage._sources import find_rule_files, shown_path
 from neurotriage._yaml import LocatedDict
 from neurotriage.language import Contains, walk
 from neurotriage.profile import field_specs
@@ -124,8 +125,8 @@ def _build(collector: Collector, files: list[FileResult]) -> RuleSet | None:
     if collector.problems:
         return None
     digest = hashlib.sha256()
-    for result in sorted(files, key=lambda r: os.path.basename(r.path)):
-        digest.update(os.path.basename(result.path).encode() + b"\0")
+    for result in sorted(files, key=lambda r: r.name):  # names as bytes: any name is hashable
+        digest.update(result.name + b"\0")
         digest.update("\n".join(result.lines).encode() + b"\0")
     version = f"{versions[0] if versions else '0'}+{digest.hexdigest()[:12]}"
     return RuleSet(
@@ -331,12 +332,6 @@ def _build_invariants(
     return invariants
 
 
-def _rule_files(path: Path) -> list[Path]:
-    if path.is_dir():
-        return sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
-    return [path]
-
-
 def load_rules(path: str | os.PathLike[str]) -> RuleSet:
     """Load and validate a rule set from a YAML file or a directory of them.
 
@@ -344,14 +339,10 @@ def load_rules(path: str | os.PathLike[str]) -> RuleSet:
     rule id, line and column.
     """
     root = Path(path)
+    paths, refused = find_rule_files(root)
     collector = Collector()
-    if not root.exists():
-        raise RuleError([RuleProblem(str(root), "no such file or directory")])
-    paths = _rule_files(root)
-    if not paths:
-        raise RuleError([RuleProblem(str(root), "the directory holds no .yaml or .yml rule files")])
-    shown = {p: str(p) if p == root else str(root / p.name) for p in paths}
-    files = [r for p in paths if (r := read_file(collector, p, shown[p])) is not None]
+    collector.problems.extend(refused)
+    files = [r for p in paths if (r := read_file(collector, p, shown_path(p))) is not None]
     ruleset = _build(collector, files)
     if collector.problems or ruleset is None:
         ordered = sorted(collector.problems, key=lambda p: (p.file, p.line or 0, p.column or 0))

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from neurotriage._errors import RuleError
 from neurotriage._loader import load_rules
+from neurotriage._sources import shown_path
 from neurotriage.analysis._budget import LINT, Progress, check_cost
 from neurotriage.analysis._enumerate import Enumeration, bits, condition_checker, enumerate_space
 from neurotriage.analysis._space import input_space
@@ -59,7 +60,8 @@ def lint_path(path: str | os.PathLike[str], *, progress: Progress | None = None)
             Finding(p.file, p.line, p.rule_id, "error", "load-error", p.message)
             for p in err.problems
         ]
-    return lint(rules, where=os.fspath(path), progress=progress)
+    # printable, whatever bytes the name holds
+    return lint(rules, where=shown_path(path), progress=progress)
 
 
 def lint(
