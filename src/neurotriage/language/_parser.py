@@ -15,6 +15,7 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from neurotriage._names import normalise_name
 from neurotriage.language._nodes import (
     Always,
     And,
@@ -202,7 +203,11 @@ class _Translator:
             )
         if not isinstance(item_value, str):
             return self.fail(left, f"items of '{spec.name}' are text; quote the name")
-        return Contains(spec.name, " ".join(item_value.split()).lower())
+        try:
+            name = normalise_name(item_value)
+        except ValueError as err:  # a name no profile can hold
+            return self.fail(left, str(err))
+        return Contains(spec.name, name)
 
     # --- literals and their types ------------------------------------------
     def literal(self, node: ast.expr) -> Literal_ | None:
