@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 
+from neurotriage import Profile
 from neurotriage._names import MAX_CONDITION_LENGTH, normalise_name
 from neurotriage.profile import MAX_CONDITION_LENGTH as PROFILE_MAX_CONDITION_LENGTH
 
@@ -124,3 +126,18 @@ def test_words_mixing_scripts_are_refused(written: str, message: str):
 def test_one_limit_for_profiles_and_rules():
     """Profiles and rules share one length limit."""
     assert PROFILE_MAX_CONDITION_LENGTH is MAX_CONDITION_LENGTH
+
+
+def test_a_profile_refuses_a_name_that_grows_past_the_limit():
+    """A 12-character name that NFKC expands to 216 is a ValidationError naming the item."""
+    with pytest.raises(ValidationError) as info:
+        Profile(other_conditions=["gout", "\ufdfa" * 12])
+    [error] = info.value.errors()
+    assert error["loc"] == ("other_conditions",)
+    assert error["msg"] == "Value error, item 1 is longer than 200 characters once normalised"
+
+
+def test_a_normal_form_is_a_valid_profile_item():
+    """Every normal form is kept as it is by Profile, which analysis relies on."""
+    names = ["kidney disease", "type 2 diabetes (t2d)", "crohn's disease", "\u7cd6\u5c3f\u75c5"]
+    assert Profile(other_conditions=names).other_conditions == sorted(names)
