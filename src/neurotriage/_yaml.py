@@ -5,6 +5,10 @@ which carry the line and column of themselves and of each of their items, so a
 validation error on ``("rules", 3, "when")`` can be traced to a line. Duplicate
 keys are an error (PyYAML would silently keep the last one).
 
+Tags (``!!str``, ``!!map``, ``!name``) are refused: on a mapping or a list
+the loader would silently ignore them, and on a value they change its type
+behind the schema's back (``!!str 5`` is text, ``!!int "5"`` a number).
+
 Aliases (``*name``) are refused: each use is a full copy of the anchored value
 once loaded, so a few lines of nested aliases ("billion laughs") expand into
 millions of values, and a self-referencing alias never ends. Nesting deeper
@@ -23,6 +27,7 @@ from yaml.events import (
     AliasEvent,
     MappingEndEvent,
     MappingStartEvent,
+    ScalarEvent,
     SequenceEndEvent,
     SequenceStartEvent,
 )
@@ -40,6 +45,10 @@ __all__ = [
 
 #: Mappings and lists nested deeper than this are refused (the rule schema needs 4).
 MAX_DEPTH = 50
+
+_TAGGED = (
+    "YAML tags (such as !!str or !name) are not allowed in rule files; write the value plainly"
+)
 
 
 @dataclass(frozen=True)
@@ -118,8 +127,15 @@ class _Located:
         return self.construct_object(node, deep=True)
 
 
+def _tagged(event: Any) -> bool:
+    """Whether a node's event carries a tag written in the text (``!``, ``!!str``...)."""
+    return isinstance(event, ScalarEvent | MappingStartEvent | SequenceStartEvent) and (
+        event.tag is not None
+    )
+
+
 class _Loader(_Located, yaml.SafeLoader):
-    """The pure-Python loader: refuses aliases and deep nesting while composing."""
+    """The pure-Python loader: refuses aliases, tags and deep nesting while composing."""
 
     depth = 0
 
@@ -132,6 +148,8 @@ class _Loader(_Located, yaml.SafeLoader):
                 "aliases (*name) are not allowed in rule files; write the value out",
                 event.start_mark,
             )
+        if _tagged(event):
+            raise ComposerError(None, None, _TAGGED, event.start_mark)
         if self.depth >= MAX_DEPTH:
             raise ComposerError(
                 None, None, f"nested more than {MAX_DEPTH} levels deep", event.start_mark
@@ -154,7 +172,7 @@ def _fast_node(text: str) -> tuple[Node | None, Any] | None:
     """Compose ``text`` with libyaml when it is available and the text is plain YAML.
 
     Loading a rule set is mostly YAML parsing, which libyaml does about 20 times
-    faster. Anything unusual (an alias, deep nesting, any error) returns None,
+    faster. Anything unusual (an alias, a tag, deep nesting, any error) returns None,
     and the pure-Python loader handles it with its own checks and messages.
     """
     if _CLoader is None:
@@ -162,7 +180,7 @@ def _fast_node(text: str) -> tuple[Node | None, Any] | None:
     try:
         depth = 0
         for event in yaml.parse(text, Loader=yaml.CSafeLoader):
-            if isinstance(event, AliasEvent):
+            if isinstance(event, AliasEvent) or _tagged(event):
                 return None
             if isinstance(event, MappingStartEvent | SequenceStartEvent):
                 depth += 1

@@ -13,6 +13,8 @@ import annotated_types
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
 
+from neurotriage._names import MAX_CONDITION_LENGTH, normalise_name
+
 __all__ = [
     "MAX_CONDITIONS",
     "MAX_CONDITION_LENGTH",
@@ -23,11 +25,11 @@ __all__ = [
     "field_specs",
 ]
 
-#: At most this many ``other_conditions``, each at most this many characters:
-#: far more than any person lists, small enough that a runaway input (a
-#: 10 MB list) is refused at once instead of being normalised and evaluated.
+#: At most this many ``other_conditions``, each at most ``MAX_CONDITION_LENGTH``
+#: characters (200; defined in ``_names``, which rules share): far more than any
+#: person lists, small enough that a runaway input (a 10 MB list) is refused at
+#: once instead of being normalised and evaluated.
 MAX_CONDITIONS = 100
-MAX_CONDITION_LENGTH = 200
 
 Severity = Literal["mild", "moderate", "severe"]
 Pressure = Literal["light", "moderate", "firm"]
@@ -66,7 +68,8 @@ class Profile(BaseModel):
         | None
     ) = Field(
         default=None,
-        description="Other health conditions, by name (normalised to lower case); "
+        description="Other health conditions, by name (normalised: case, width, invisible "
+        "characters and surrounding punctuation do not count); "
         f"at most {MAX_CONDITIONS}, each at most {MAX_CONDITION_LENGTH} characters.",
     )
     cleared_by_clinician: bool = Field(
@@ -113,13 +116,11 @@ class Profile(BaseModel):
     def _normalise_conditions(cls, value: list[str] | None) -> list[str] | None:
         if value is None:
             return None
-        cleaned: set[str] = set()
-        for index, item in enumerate(value):
-            name = " ".join(item.split()).lower()
-            if not name:
-                raise ValueError(f"item {index} is blank; name the condition or leave it out")
-            cleaned.add(name)
-        return sorted(cleaned)
+        # each item is at most MAX_CONDITION_LENGTH characters already (checked
+        # before this validator runs), so a runaway input is never normalised
+        return sorted(
+            {normalise_name(item, subject=f"item {index}") for index, item in enumerate(value)}
+        )
 
 
 FieldKind = Literal["bool", "int", "enum", "list"]

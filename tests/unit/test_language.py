@@ -88,7 +88,6 @@ ACCEPTED = [
         id="pressure-ordered",
     ),
     pytest.param("pain_level in [7, 8]", InSet("pain_level", (7, 8)), id="in-list"),
-    pytest.param("pain_level in (7, 8)", InSet("pain_level", (7, 8)), id="in-tuple"),
     pytest.param(
         'neuropathy_severity in ["moderate", "severe"]',
         InSet("neuropathy_severity", ("moderate", "severe")),
@@ -215,14 +214,15 @@ REJECTED = [
     ),
     pytest.param(
         "f'{pain_level}'",
-        "expected a condition, found 'JoinedStr' syntax, which is not part of the language",
+        "'f' before a quote is not part of the language (no r, b, u or f strings); "
+        "write plain quoted text",
         0,
         id="f-string",
     ),
     pytest.param(
         'f"{diabetes}" == "True"',
-        "expected a Profile field name, found 'JoinedStr' syntax, which is not part of the "
-        "language",
+        "'f' before a quote is not part of the language (no r, b, u or f strings); "
+        "write plain quoted text",
         0,
         id="f-string-compared",
     ),
@@ -367,7 +367,7 @@ REJECTED = [
     ),
     pytest.param(
         "pain_level == 7.0",
-        "expected a value (true, false, a number or quoted text), found a bare value",
+        "write numbers in plain decimal digits: 7, not '7.0'",
         14,
         id="float",
     ),
@@ -780,13 +780,18 @@ RENDERED = [
         'neuropathy_severity == "severe"',
         id="double-quotes",
     ),
-    pytest.param("pain_level in (1,2)", "pain_level in [1, 2]", id="inset"),
+    pytest.param("pain_level in [1,2]", "pain_level in [1, 2]", id="inset"),
     pytest.param("diabetes in [true, false]", "diabetes in [true, false]", id="inset-bools"),
     pytest.param("'Gout' in other_conditions", '"gout" in other_conditions', id="contains"),
     pytest.param(
-        "'say \"hi\"' in other_conditions",
-        '"say \\"hi\\"" in other_conditions',
+        "'say \"hi\" twice' in other_conditions",
+        "'say \"hi\" twice' in other_conditions",
         id="contains-with-quote",
+    ),
+    pytest.param(
+        '"raynaud\'s" in other_conditions',
+        '"raynaud\'s" in other_conditions',
+        id="contains-with-apostrophe",
     ),
     pytest.param("'gout' not in other_conditions", 'not "gout" in other_conditions', id="not-in"),
     pytest.param("other_conditions is not empty", "other_conditions is not empty", id="not-empty"),
@@ -823,8 +828,7 @@ def test_render_is_canonical(text: str, expected: str):
 ROUND_TRIP = [
     *(pytest.param(p.values[0], id=f"accepted-{p.id}") for p in ACCEPTED),
     *(pytest.param(text, id=f"negated-{text}") for text in NEGATED),
-    pytest.param('"a\\\\b" in other_conditions', id="contains-backslash"),
-    pytest.param('"a\\\\nb" in other_conditions', id="contains-backslash-n"),
+    pytest.param("'say \"hi\" twice' in other_conditions", id="contains-double-quotes"),
 ]
 
 
@@ -844,7 +848,7 @@ LIST_FIELDS = [n for n, s in SPECS.items() if s.kind == "list"]
 NULLABLE_FIELDS = [n for n, s in SPECS.items() if s.nullable]
 SCALAR_FIELDS = BOOL_FIELDS + INT_FIELDS + ENUM_FIELDS
 ORDERING = ["<", "<=", ">", ">="]
-NAMES = ["asthma", "gout", "heart disease", "raynaud's", 'say "hi"']
+NAMES = ["asthma", "gout", "heart disease", "raynaud's", 'say "hi" twice']
 
 
 def scalar_values(name: str) -> st.SearchStrategy[Any]:

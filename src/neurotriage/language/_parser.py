@@ -1,20 +1,23 @@
 """Parse condition text into the typed AST, checking it against Profile's fields.
 
-Python's own ``ast`` module is the tokenizer and precedence parser; only a small
-whitelist of its nodes is accepted and each is translated into our own nodes.
-Nothing is ever evaluated: a call, an attribute, a subscript or any other
-Python construct is rejected with its column.
+Python's own ``tokenize`` and ``ast`` modules are the tokenizer and precedence
+parser. Every token is first checked against the language's own lexical rules
+(``_lexical``: ASCII names, plain decimal integers, plain quoted text), then
+only a small whitelist of ``ast`` nodes is accepted and each is translated into
+our own nodes. Nothing is ever evaluated: a call, an attribute, a subscript,
+a tuple or any other Python construct is rejected with its column. The grammar
+is in docs/rule-language.md; each method below notes the rule it reads.
 """
 
 from __future__ import annotations
 
 import ast
-import io
-import tokenize
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from neurotriage._names import normalise_name
+from neurotriage.language._lexical import character_column, lexical_problems
 from neurotriage.language._nodes import (
     Always,
     And,
@@ -87,6 +90,9 @@ class _Translator:
 
     # --- boolean structure -------------------------------------------------
     def condition(self, node: ast.expr) -> Condition:
+        """condition = disjunction ; disjunction = conjunction { "or" conjunction } ;
+        conjunction = negation { "and" negation } ; negation = "not" negation | atom ;
+        atom = "(" condition ")" | "always" | test   (``ast`` does the precedence)."""
         if isinstance(node, ast.BoolOp):
             items = tuple(self.condition(v) for v in node.values)
             return And(items) if isinstance(node.op, ast.And) else Or(items)
@@ -99,6 +105,7 @@ class _Translator:
         return self.fail(node, f"expected a condition, found {_describe(node)}")
 
     def bare_name(self, node: ast.Name) -> Condition:
+        """atom = "always" | FIELD   (a yes/no field, meaning FIELD == true)."""
         if node.id == "always":
             return Always()
         if node.id in _BOOL_WORDS:
@@ -125,6 +132,8 @@ class _Translator:
 
     # --- comparisons -------------------------------------------------------
     def compare(self, node: ast.Compare) -> Condition:
+        """test = FIELD compare_op literal | literal compare_op FIELD | membership | is-test
+        (one operator: a chain such as ``0 <= a <= 3`` is refused)."""
         if len(node.ops) != 1:
             return self.fail(node, "chained comparisons are not supported; join them with 'and'")
         op, right = node.ops[0], node.comparators[0]
@@ -155,6 +164,7 @@ class _Translator:
         return Compare(spec.name, symbol, value)
 
     def is_test(self, left: ast.expr, right: ast.expr, *, negated: bool) -> Condition:
+        """FIELD "is" ( "known" | "unknown" ) | FIELD "is" [ "not" ] "empty"."""
         spec = self.field(left)
         word = right.id if isinstance(right, ast.Name) else None
         if word not in ("known", "unknown", "empty"):
@@ -179,7 +189,12 @@ class _Translator:
         return Known(spec.name, known=word == "known")
 
     def membership(self, left: ast.expr, right: ast.expr) -> Condition:
-        if isinstance(right, ast.List | ast.Tuple):
+        """FIELD [ "not" ] "in" "[" literal { "," literal } [ "," ] "]"
+        | text [ "not" ] "in" FIELD   (the text is a condition name, normalised)."""
+        if isinstance(right, ast.Tuple):
+            listed = ast.unparse(ast.List(elts=right.elts))
+            return self.fail(right, f"write the values in square brackets: 'in {listed}'")
+        if isinstance(right, ast.List):
             spec = self.field(left)
             values = [self.literal(item) for item in right.elts]
             if spec is None or any(v is None for v in values):
@@ -202,10 +217,15 @@ class _Translator:
             )
         if not isinstance(item_value, str):
             return self.fail(left, f"items of '{spec.name}' are text; quote the name")
-        return Contains(spec.name, " ".join(item_value.split()).lower())
+        try:
+            name = normalise_name(item_value)
+        except ValueError as err:  # a name no profile can hold
+            return self.fail(left, str(err))
+        return Contains(spec.name, name)
 
     # --- literals and their types ------------------------------------------
     def literal(self, node: ast.expr) -> Literal_ | None:
+        """literal = "true" | "false" | [ "-" ] integer | text   (tokens checked in _lexical)."""
         if isinstance(node, ast.Name) and node.id in _BOOL_WORDS:
             return _BOOL_WORDS[node.id]
         if isinstance(node, ast.Constant) and isinstance(node.value, bool | int | str):
@@ -328,33 +348,20 @@ def _depth(node: ast.AST) -> int:
     return depth
 
 
-def _comment_column(text: str) -> int | None:
-    """The column of a ``#`` outside quotes, if any."""
-    try:
-        for token in tokenize.generate_tokens(io.StringIO(text).readline):
-            if token.type == tokenize.COMMENT:
-                return token.start[1]
-    except (tokenize.TokenError, SyntaxError):
-        return None  # the parser reports the real problem
-    return None
-
-
 def parse_condition(text: str, fields: Mapping[str, FieldSpec]) -> Condition:
     """Parse and type-check ``text``; raise ConditionError listing every problem."""
     if not text.strip():
         raise ConditionError([ParseProblem("the condition is empty", 0)])
     flat = " ".join(text.split("\n"))  # YAML folded text: newlines are plain spaces
     indent = len(flat) - len(flat.lstrip())
-    comment = _comment_column(flat)
-    if comment is not None:
-        # After joining lines a comment would silently swallow the rest of the
-        # condition, so '#' is refused rather than guessed at.
-        message = "'#' comments are not allowed inside a condition; put them above 'when:'"
-        raise ConditionError([ParseProblem(message, comment)])
+    lexical = lexical_problems(flat)  # a '#' comment, or tokens outside the grammar
+    if lexical:
+        raise ConditionError([ParseProblem(message, column) for message, column in lexical])
+    source = flat.strip()
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error")  # e.g. an invalid escape in a string
-            tree = ast.parse(flat.strip(), mode="eval")
+            warnings.simplefilter("error")  # a safety net: _lexical refuses escapes
+            tree = ast.parse(source, mode="eval")
     except SyntaxError as err:
         column = max((err.offset or 1) - 1, 0) + indent
         detail = "" if err.msg == "invalid syntax" else f": {err.msg}"
@@ -368,7 +375,10 @@ def parse_condition(text: str, fields: Mapping[str, FieldSpec]) -> Condition:
     translator = _Translator(fields)
     result = translator.condition(tree.body)
     if translator.problems:
-        shifted = [ParseProblem(p.message, p.column + indent) for p in translator.problems]
+        shifted = [
+            ParseProblem(p.message, character_column(source, p.column) + indent)
+            for p in translator.problems
+        ]
         raise ConditionError(shifted)
     if alternatives(to_nnf(result)) > MAX_ALTERNATIVES:
         message = (

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from neurotriage.language._nodes import (
     Always,
     And,
@@ -25,7 +23,10 @@ def _value(value: Literal_) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)  # a valid Python string literal too
+        # The language has no escapes, so quote with the kind the text does not
+        # hold (a parsed text never holds both, nor a backslash).
+        quote = "'" if '"' in value else '"'
+        return f"{quote}{value}{quote}"
     return str(value)
 
 
