@@ -29,11 +29,12 @@ import io
 import json
 import os
 import secrets
+import stat
 import time
 from collections.abc import Iterator
 from typing import IO
 
-from neurotriage._batch import map_ordered
+from neurotriage._batch import map_ordered, worker_limit, workers_text
 from neurotriage._cli_input import MAX_PROFILE_BYTES, InputError, parse_profile, too_large
 from neurotriage._evaluate import evaluate
 from neurotriage._loader import default_rules, load_rules
@@ -51,13 +52,15 @@ Line = tuple[int, bytes | None]
 
 
 def worker_count(text: str) -> int:
-    """``--workers``: a whole number of at least 1."""
+    """``--workers``: a whole number from 1 to the bound evaluate_many() sets."""
     try:
         value = int(text)
     except ValueError:
         value = 0
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
+    if value > worker_limit():
+        raise argparse.ArgumentTypeError(f"must be {workers_text()}, not {text!r}")
     return value
 
 
@@ -198,6 +201,10 @@ def _same_file(first: str, second: str) -> bool:
         return False
 
 
+def _line_at(index: int) -> str:
+    return f"line {index + 1}"  # _lines() numbers every line, from 1
+
+
 def _write_records(
     args: argparse.Namespace,
     source: IO[bytes],
@@ -217,6 +224,7 @@ def _write_records(
         backend=backend,
         workers=args.workers,
         weigh=_weight,
+        name_item=_line_at,
     )
     lines = failed = 0
     try:

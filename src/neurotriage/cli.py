@@ -14,7 +14,6 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from concurrent.futures.process import BrokenProcessPool
 from typing import IO, Any, NoReturn
 
 from neurotriage import __version__, _reports
@@ -121,7 +120,7 @@ def _parser(stdout: IO[str], stderr: IO[str]) -> _Parser:
         metavar="N",
         type=worker_count,
         default=1,
-        help="worker processes (default: 1, in this process)",
+        help="worker processes (default: 1, in this process; at most 4 per CPU, 64 in all)",
     )
     many_cmd.add_argument(
         "--rules", metavar="DIR", help="a rule file or directory (default: built-in)"
@@ -355,8 +354,6 @@ def main(
         err.write(f"neurotriage: error: {problem}\n")
     except OSError as problem:  # writing the output failed (a closed pipe, a full disk)
         err.write(f"neurotriage: error: cannot write the output: {problem.strerror or problem}\n")
-    except BrokenProcessPool as problem:
-        err.write(f"neurotriage: error: a worker process stopped unexpectedly: {problem}\n")
     except KeyboardInterrupt:
         err.write("neurotriage: interrupted\n")
         return EXIT_INTERRUPTED

@@ -6,6 +6,7 @@ import itertools
 import json
 import multiprocessing
 import pickle
+import threading
 import types
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,8 @@ from pydantic import ValidationError
 import neurotriage.engines
 from neurotriage import BackendError, Profile, default_rules, evaluate, evaluate_many, load_rules
 from neurotriage._batch import AHEAD, CHUNK_ITEMS, _fired, map_ordered
+from neurotriage._cli_input import MAX_PROFILE_BYTES
+from neurotriage._cli_many import _record, _weight
 from neurotriage.analysis import input_space
 from tests.conftest import ROOT, SAFE, available_backends
 
@@ -259,3 +262,39 @@ def test_a_rule_set_the_backend_cannot_compile_fails_at_the_call(monkeypatch):
     fresh = pickle.loads(pickle.dumps(default_rules()))  # noqa: S301 - no engine compiled yet
     with pytest.raises(BackendError, match="cannot compile this rule set"):
         evaluate_many([SAFE], rules=fresh, workers=2)
+
+
+# --- no deadlock ----------------------------------------------------------------------------
+
+
+def test_a_worker_sending_a_large_result_still_takes_a_large_chunk():
+    """Large results and large chunks in turn never deadlock the pipes (a bounded wait)."""
+    small = (b"{}", 256)  # one chunk of small lines: a result of ~1 MB of JSON
+    huge = (b'{"open_wounds": true}'.ljust(MAX_PROFILE_BYTES, b" "), 4)  # one chunk of 4 MiB
+    lines = [
+        line
+        for _ in range(3)
+        for content, count in (small, small, huge, huge)
+        for line in [content] * count
+    ]
+    numbered = list(enumerate(lines, start=1))
+    done: list[Any] = []
+
+    def run() -> None:
+        done.extend(
+            map_ordered(
+                _record,
+                numbered,
+                rules=default_rules(),
+                backend="reference",
+                workers=2,
+                weigh=_weight,
+            )
+        )
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(120)
+    assert not thread.is_alive(), "map_ordered() deadlocked"
+    assert [item for item, _ in done] == numbered
+    assert all(succeeded for _, (succeeded, _) in done)
