@@ -8,15 +8,16 @@ parents. Linux only: the tests that use it skip where there is no ``/proc``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import pytest
 
@@ -51,19 +52,29 @@ def console_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "neurotriage"]
 
 
+@contextlib.contextmanager
 def start_marked(
-    argv: Sequence[str | os.PathLike[str]], *, stdin: IO[bytes] | None = None, **env: str
-) -> tuple[subprocess.Popen[bytes], str]:
-    """Start ``neurotriage ARGV`` with a fresh marker; the process and its marker."""
+    argv: Sequence[str | os.PathLike[str]], **env: str
+) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """Run ``neurotriage ARGV`` with a fresh marker; yield the process and its marker.
+
+    On leaving the block the process is killed if it still runs, its pipes
+    are closed and it is waited for, even when the test failed.
+    """
     marker = uuid.uuid4().hex
     process = subprocess.Popen(
         [*console_command(), *map(os.fspath, argv)],
-        stdin=stdin if stdin is not None else subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env={**os.environ, "LC_ALL": "C.UTF-8", **env, MARKER_VARIABLE: marker},
     )
-    return process, marker
+    with process:
+        try:
+            yield process, marker
+        finally:
+            if process.poll() is None:
+                process.kill()
 
 
 def marked_pids(marker: str) -> set[int]:

@@ -167,8 +167,8 @@ def test_the_command_exits_2_naming_the_killed_worker_and_writes_no_out(tmp_path
     source = profiles_file(tmp_path / "in.jsonl", SAFE, 300_000)
     target = tmp_path / "out.jsonl"
     target.write_text("old results\n", encoding="utf-8")
-    process, marker = start_marked(["evaluate-many", source, "-o", target, "--workers", "2"])
-    try:
+    argv = ["evaluate-many", source, "-o", target, "--workers", "2"]
+    with start_marked(argv) as (process, marker):
         wait_for(
             lambda: written_temp_file(tmp_path),
             timeout=HANG_SECONDS,
@@ -181,9 +181,6 @@ def test_the_command_exits_2_naming_the_killed_worker_and_writes_no_out(tmp_path
         )
         os.kill(workers[0], signal.SIGKILL)
         out, err = process.communicate(timeout=HANG_SECONDS)
-    finally:
-        process.kill()
-        process.wait()
     assert (process.returncode, out) == (2, b"")
     assert re.fullmatch(
         rb"neurotriage: error: worker process [12] of 2 \(pid "
