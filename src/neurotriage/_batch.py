@@ -106,14 +106,20 @@ def workers_text() -> str:
 
 
 def _chunks(items: Iterator[T], weigh: Callable[[T], int] | None) -> Iterator[list[T]]:
+    """``items`` in chunks; if ``items`` raises, the items read before it come first."""
     chunk: list[T] = []
     weight = 0
-    for item in items:
-        chunk.append(item)
-        weight += weigh(item) if weigh is not None else 0
-        if len(chunk) >= CHUNK_ITEMS or weight >= CHUNK_BYTES:
+    try:
+        for item in items:
+            chunk.append(item)
+            weight += weigh(item) if weigh is not None else 0
+            if len(chunk) >= CHUNK_ITEMS or weight >= CHUNK_BYTES:
+                yield chunk
+                chunk, weight = [], 0
+    except Exception:
+        if chunk:
             yield chunk
-            chunk, weight = [], 0
+        raise
     if chunk:
         yield chunk
 

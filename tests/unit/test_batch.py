@@ -170,8 +170,57 @@ def test_a_worker_error_comes_after_the_results_before_it():
     results = map_ordered(_fired, items, rules=rules, backend="reference", workers=2)
     assert next(results) == (items[0], rules.engine("reference").fired(items[0]))
     assert next(results) == (items[1], rules.engine("reference").fired(items[1]))
-    with pytest.raises(AttributeError):
+    with pytest.raises(AttributeError) as caught:
         next(results)
+    # the worker's traceback is kept, as the error's cause
+    assert "Traceback (most recent call last)" in str(caught.value.__cause__)
+    assert "in _fired" in str(caught.value.__cause__)
+
+
+class UnpicklableError(Exception):
+    """An error that cannot cross a process boundary (its argument cannot be pickled)."""
+
+    def __init__(self) -> None:
+        super().__init__(threading.Lock())
+
+    def __str__(self) -> str:
+        return "holds a lock"
+
+
+def raise_unpicklable(rules: Any, backend: Any, item: int) -> int:
+    """A task that fails, at item 3, with an error that cannot be pickled."""
+    if item == 3:
+        raise UnpicklableError
+    return item
+
+
+def test_a_worker_error_that_cannot_be_pickled_arrives_as_a_runtime_error_naming_it():
+    """An unpicklable error in a worker becomes RuntimeError('Type: message'), in order."""
+    results = map_ordered(
+        raise_unpicklable, range(10), rules=default_rules(), backend="reference", workers=2
+    )
+    assert [next(results) for _ in range(3)] == [(0, 0), (1, 1), (2, 2)]
+    with pytest.raises(RuntimeError, match=r"^UnpicklableError: holds a lock$"):
+        next(results)
+
+
+def test_an_error_of_the_input_comes_after_the_results_before_it_in_workers():
+    """map_ordered() itself: an error raised by the input is raised after every earlier result."""
+
+    def items() -> Iterator[int]:
+        yield from range(3 * CHUNK_ITEMS + 5)
+        raise OSError("the source went away")
+
+    results = map_ordered(_identity, items(), rules=default_rules(), backend="reference", workers=2)
+    seen = []
+    with pytest.raises(OSError, match=r"^the source went away$"):
+        seen.extend(item for item, _ in results)
+    assert seen == list(range(3 * CHUNK_ITEMS + 5))
+
+
+def _identity(rules: Any, backend: Any, item: int) -> int:
+    """A task that returns its item."""
+    return item
 
 
 # --- argument checks ------------------------------------------------------------------------
