@@ -8,7 +8,13 @@
 from importlib.metadata import PackageNotFoundError, version
 
 from neurotriage._batch import evaluate_many
-from neurotriage._errors import BackendError, NeurotriageError, RuleError, RuleProblem
+from neurotriage._errors import (
+    BackendError,
+    NeurotriageError,
+    RuleError,
+    RuleProblem,
+    WorkerError,
+)
 from neurotriage._evaluate import evaluate
 from neurotriage._loader import default_rules, load_rules
 from neurotriage.decision import (
@@ -45,6 +51,7 @@ __all__ = [
     "RuleProblem",
     "RuleSet",
     "TherapySuggestion",
+    "WorkerError",
     "__version__",
     "default_rules",
     "evaluate",

@@ -15,8 +15,8 @@ everywhere; its cost is one interpreter start per worker (about half a
 second) per call, which a batch amortises.
 
 **Rules in workers.** The caller's RuleSet is pickled to each worker once,
-in the pool's initializer: a RuleSet pickles as its validated content, never
-its compiled engines (see :class:`RuleSet`). Each worker compiles it once.
+when it starts: a RuleSet pickles as its validated content, never its
+compiled engines (see :class:`RuleSet`). Each worker compiles it once.
 Reading the rule files again in each worker could see files edited since
 the caller loaded them, and decide differently.
 
@@ -25,32 +25,51 @@ or :data:`CHUNK_BYTES` by the caller's measure), and at most
 :data:`AHEAD` chunks per worker are in flight, so a generator of millions
 of profiles is never held in memory.
 
-**Order and errors.** Results come out in input order. An error raised for
-an item (by the task, or by the input iterator itself) is raised only after
-every result before it has been yielded, so nothing that was decided is lost.
+**Order and errors.** Chunks are dealt to the workers in turn and each
+worker answers its chunks in the order it got them, so results come out in
+input order. An error raised for an item (by the task, or by the input
+iterator itself) is raised only after every result before it has been
+yielded, so nothing that was decided is lost. A worker that dies is a
+:class:`WorkerError`, raised at the first item it left undecided; the pool
+(:mod:`neurotriage._pool`) is built so that a death can never hang.
+
+**How many.** At most :data:`WORKERS_PER_CPU` workers per CPU this process
+may use, and never more than :data:`MAX_WORKERS`: each is a whole
+interpreter (about 40 MB), and more than a few per CPU only adds start-up
+time and memory.
 """
 
 from __future__ import annotations
 
 import itertools
 import multiprocessing
-import signal
+import os
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
-from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, TypeAlias, TypeVar
 
 from pydantic import ValidationError
 
 from neurotriage._evaluate import as_profile
 from neurotriage._loader import default_rules
+from neurotriage._pool import WorkerPool
 from neurotriage.combine import combine
 from neurotriage.decision import Decision
 from neurotriage.engines import BackendName, resolve_backend
 from neurotriage.profile import Profile
 from neurotriage.ruleset import RuleSet
 
-__all__ = ["AHEAD", "CHUNK_BYTES", "CHUNK_ITEMS", "evaluate_many", "map_ordered"]
+__all__ = [
+    "AHEAD",
+    "CHUNK_BYTES",
+    "CHUNK_ITEMS",
+    "MAX_WORKERS",
+    "WORKERS_PER_CPU",
+    "evaluate_many",
+    "map_ordered",
+    "worker_limit",
+    "workers_text",
+]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -65,47 +84,48 @@ CHUNK_ITEMS = 256
 CHUNK_BYTES = 4 * 1024 * 1024
 #: Chunks in flight per worker: one running, one queued, so no worker waits.
 AHEAD = 2
-
-#: In a worker process only: the rule set and backend its initializer set up.
-#: Per-process state is what a ProcessPoolExecutor initializer is for; the
-#: parent process never sets it.
-_WORKER: dict[str, Any] = {}
-
-
-def _start_worker(rules: RuleSet, backend: BackendName) -> None:
-    """Worker initializer: compile the engine once; leave Ctrl-C to the parent."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops the pool itself
-    rules.engine(backend)
-    _WORKER["rules"], _WORKER["backend"] = rules, backend
+#: The most workers per CPU this process may use...
+WORKERS_PER_CPU = 4
+#: ... and the most in any case.
+MAX_WORKERS = 64
 
 
-def _run_chunk(task: Task[T, R], chunk: list[T]) -> tuple[list[R], Exception | None]:
-    """Run ``task`` on each item of ``chunk`` in a worker; stop at the first error.
+def worker_limit() -> int:
+    """The most workers allowed here: WORKERS_PER_CPU per usable CPU, MAX_WORKERS at most."""
+    affinity = getattr(os, "sched_getaffinity", None)  # the CPUs this process may use
+    cpus = len(affinity(0)) if affinity is not None else (os.cpu_count() or 1)
+    return max(1, min(MAX_WORKERS, WORKERS_PER_CPU * cpus))
 
-    The results before an error are returned with it, so the parent can yield
-    them before raising it.
-    """
-    rules, backend = _WORKER["rules"], _WORKER["backend"]
-    results: list[R] = []
-    for item in chunk:
-        try:
-            results.append(task(rules, backend, item))
-        except Exception as err:  # noqa: BLE001 - re-raised in the parent, in order
-            return results, err
-    return results, None
+
+def workers_text() -> str:
+    """The bound, as error messages state it."""
+    return (
+        f"at most {worker_limit()} on this machine "
+        f"({WORKERS_PER_CPU} per CPU, never more than {MAX_WORKERS})"
+    )
 
 
 def _chunks(items: Iterator[T], weigh: Callable[[T], int] | None) -> Iterator[list[T]]:
+    """``items`` in chunks; if ``items`` raises, the items read before it come first."""
     chunk: list[T] = []
     weight = 0
-    for item in items:
-        chunk.append(item)
-        weight += weigh(item) if weigh is not None else 0
-        if len(chunk) >= CHUNK_ITEMS or weight >= CHUNK_BYTES:
+    try:
+        for item in items:
+            chunk.append(item)
+            weight += weigh(item) if weigh is not None else 0
+            if len(chunk) >= CHUNK_ITEMS or weight >= CHUNK_BYTES:
+                yield chunk
+                chunk, weight = [], 0
+    except Exception:
+        if chunk:
             yield chunk
-            chunk, weight = [], 0
+        raise
     if chunk:
         yield chunk
+
+
+def _item_at(index: int) -> str:
+    return f"the item at index {index} of the input"
 
 
 def map_ordered(
@@ -116,44 +136,78 @@ def map_ordered(
     backend: BackendName,
     workers: int,
     weigh: Callable[[T], int] | None = None,
+    name_item: Callable[[int], str] = _item_at,
 ) -> Generator[tuple[T, R], None, None]:
     """Each item with ``task(rules, backend, item)``, in input order.
 
     ``workers`` 1 runs in this process, item by item. More runs in that many
     spawned worker processes, ``items`` read in bounded chunks. A worker that
-    dies (say, killed by the OS) raises
-    ``concurrent.futures.process.BrokenProcessPool``.
+    dies (say, killed by the OS) raises WorkerError, after every result before
+    the first item it left undecided; ``name_item(index)`` names that item in
+    the message.
     """
     if workers == 1:
         for item in items:
             yield item, task(rules, backend, item)
         return
-    pool = ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_start_worker,
-        initargs=(rules, backend),
+    yield from _in_workers(
+        task,
+        iter(items),
+        rules=rules,
+        backend=backend,
+        workers=workers,
+        weigh=weigh,
+        name_item=name_item,
     )
-    pending: deque[tuple[list[T], Future[tuple[list[R], Exception | None]]]] = deque()
+
+
+def _in_workers(
+    task: Task[T, R],
+    items: Iterator[T],
+    *,
+    rules: RuleSet,
+    backend: BackendName,
+    workers: int,
+    weigh: Callable[[T], int] | None,
+    name_item: Callable[[int], str],
+) -> Iterator[tuple[T, R]]:
+    pool = WorkerPool(workers, rules, backend, multiprocessing.get_context("spawn"))
+    # Each chunk sent: the index of its first item, its items, the worker it went to.
+    pending: deque[tuple[int, list[T], int]] = deque()
 
     def oldest() -> Iterator[tuple[T, R]]:
-        chunk, future = pending.popleft()
-        results, error = future.result()
+        start, chunk, worker = pending.popleft()
+        results, error = pool.receive(worker, index=start, before=name_item(start))
         yield from zip(chunk, results, strict=False)
         if error is not None:
             raise error
 
+    failure: Exception | None = None
+    chunks = _chunks(items, weigh)
+    start = 0
     try:
-        for chunk in _chunks(iter(items), weigh):
-            pending.append((chunk, pool.submit(_run_chunk, task, chunk)))
+        for number in itertools.count():
+            try:
+                chunk = next(chunks)
+            except StopIteration:
+                break
+            except Exception as err:  # noqa: BLE001 - the input's own error, raised in order
+                failure = err
+                break
+            worker = number % workers + 1
+            pending.append((start, chunk, worker))
+            start += len(chunk)
+            if not pool.send(worker, task, chunk):
+                break  # that worker is dead: its WorkerError comes in order, below
             if len(pending) >= workers * AHEAD:
                 yield from oldest()
         while pending:
             yield from oldest()
+        if failure is not None:
+            raise failure
     finally:
-        # Also on an error or when the caller stops early: queued chunks are
-        # dropped and the workers end.
-        pool.shutdown(wait=True, cancel_futures=True)
+        # Also on an error or when the caller stops early: the workers end.
+        pool.close()
 
 
 def _fired(rules: RuleSet, backend: BackendName, profile: Profile) -> frozenset[str]:
@@ -184,13 +238,17 @@ def _checked(profiles: Iterator[Any], failure: list[Exception]) -> Iterator[Prof
         yield profile
 
 
+def _profile_at(index: int) -> str:
+    return f"the profile at index {index} of the input"
+
+
 def _decisions(
     profiles: Iterator[Any], rules: RuleSet, backend: BackendName, workers: int
 ) -> Iterator[Decision]:
     failure: list[Exception] = []
     checked = _checked(profiles, failure)
     for profile, fired in map_ordered(
-        _fired, checked, rules=rules, backend=backend, workers=workers
+        _fired, checked, rules=rules, backend=backend, workers=workers, name_item=_profile_at
     ):
         yield combine(rules, profile, fired)
     if failure:
@@ -204,6 +262,8 @@ def _check_workers(workers: object) -> int:
         raise TypeError(f"workers must be a whole number or None, not {type(workers).__name__}")
     if workers < 1:
         raise ValueError(f"workers must be at least 1, not {workers}")
+    if workers > worker_limit():
+        raise ValueError(f"workers must be {workers_text()}, not {workers}")
     return workers
 
 
@@ -239,11 +299,13 @@ def evaluate_many(
     many worker processes (started with "spawn": see the module docs), each
     compiling the rule set once; they cost about half a second to start. A
     script that uses them must guard its entry point with
-    ``if __name__ == "__main__":``, as multiprocessing requires.
+    ``if __name__ == "__main__":``, as multiprocessing requires. At most 4
+    workers per CPU this process may use are allowed, and never more than 64.
 
     Arguments are checked at once: ``profiles`` not an iterable (or a single
     profile), ``rules`` not a RuleSet, or ``workers`` not a whole number
-    raise TypeError; ``workers`` < 1 or an unknown backend, ValueError;
+    raise TypeError; ``workers`` < 1 or over the bound, or an unknown
+    backend, ValueError;
     ``backend="durable"`` where durable-rules does not import (or cannot
     compile the rule set), BackendError.
 
@@ -255,6 +317,11 @@ def evaluate_many(
     carry on past bad items, validate them first (``Profile.model_validate``)
     and pass on the good ones; the ``evaluate-many`` command writes one error
     record per bad line instead.
+
+    A worker process that dies (killed by the system, say) raises
+    WorkerError, naming the worker, how it ended and the index of the first
+    profile with no decision; every decision before that one is yielded
+    first.
     """
     iterator = _iterate(profiles)
     if rules is not None and not isinstance(rules, RuleSet):
@@ -263,6 +330,6 @@ def evaluate_many(
     count = _check_workers(workers)
     name = resolve_backend(backend)
     # Compiled here first, so a rule set the backend cannot take fails now, as
-    # BackendError, not later in a worker (as a broken pool).
+    # BackendError, not later in each worker.
     ruleset.engine(name)
     return _decisions(iterator, ruleset, name, count)

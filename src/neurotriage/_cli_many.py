@@ -16,8 +16,12 @@ line (parse, validate, evaluate, encode) is done by the worker; this process
 only reads lines and writes records.
 
 The output file is written under a temporary name next to it and renamed
-over OUT only once every record is written: an interrupted or failed run
-never leaves a partial OUT behind (``-o -`` streams to standard output).
+over OUT only once every record is written: an interrupted, stopped
+(SIGTERM, SIGHUP) or failed run never leaves a partial OUT behind, and
+removes the temporary file (``-o -`` streams to standard output). Since OUT
+is replaced, not written into, an OUT that exists and is not a regular file
+(a symbolic link, a named pipe, a device, a socket, a directory) is refused
+before anything is read: replacing ``/dev/full`` or a link would destroy it.
 """
 
 from __future__ import annotations
@@ -29,11 +33,12 @@ import io
 import json
 import os
 import secrets
+import stat
 import time
 from collections.abc import Iterator
 from typing import IO
 
-from neurotriage._batch import map_ordered
+from neurotriage._batch import map_ordered, worker_limit, workers_text
 from neurotriage._cli_input import MAX_PROFILE_BYTES, InputError, parse_profile, too_large
 from neurotriage._evaluate import evaluate
 from neurotriage._loader import default_rules, load_rules
@@ -51,13 +56,15 @@ Line = tuple[int, bytes | None]
 
 
 def worker_count(text: str) -> int:
-    """``--workers``: a whole number of at least 1."""
+    """``--workers``: a whole number from 1 to the bound evaluate_many() sets."""
     try:
         value = int(text)
     except ValueError:
         value = 0
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
+    if value > worker_limit():
+        raise argparse.ArgumentTypeError(f"must be {workers_text()}, not {text!r}")
     return value
 
 
@@ -142,6 +149,33 @@ class _Progress:
             self.stream.flush()
 
 
+#: What OUT may be, if it is not a regular file, by the test of its lstat() mode.
+_SPECIAL_KINDS = (
+    (stat.S_ISLNK, "a symbolic link"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _check_replaceable(name: str) -> None:
+    """Refuse an OUT that exists and is not a regular file: it would be replaced, not written."""
+    try:
+        mode = os.lstat(name).st_mode
+    except OSError:
+        return  # absent (the usual case), or not reachable: creating the file will say
+    if stat.S_ISREG(mode):
+        return
+    if stat.S_ISDIR(mode):
+        raise InputError(f"cannot write {name}: Is a directory")
+    kind = next((kind for test, kind in _SPECIAL_KINDS if test(mode)), "not a regular file")
+    raise InputError(
+        f"cannot write {name}: it is {kind}; evaluate-many replaces OUT with a new file,"
+        " so OUT must be a regular file or a new name (or -, for standard output)"
+    )
+
+
 class _Output:
     """Standard output, or a file written under a temporary name and renamed at the end."""
 
@@ -150,13 +184,13 @@ class _Output:
         if name == "-":
             self.stream = stdout
             return
-        if os.path.isdir(name):
-            raise InputError(f"cannot write {name}: Is a directory")
+        _check_replaceable(name)
         head, tail = os.path.split(os.path.abspath(name))
         self.temp = os.path.join(head, f".{tail}.{secrets.token_hex(4)}.tmp")
         try:
             descriptor = os.open(self.temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         except OSError as err:
+            self.temp = ""
             raise InputError(f"cannot write {name}: {err.strerror or err}") from err
         self.stream = open(descriptor, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
 
@@ -165,13 +199,19 @@ class _Output:
         self.stream.flush()
         if self.temp:
             self.stream.close()
+            _check_replaceable(self.name)  # again: OUT may have been replaced during the run
             os.replace(self.temp, self.name)
             self.temp = ""
 
     def discard(self) -> None:
         """The run failed: remove the temporary file, leave OUT as it was."""
-        if self.temp:
-            self.stream.close()
+        if not self.temp:
+            return
+        try:
+            self.stream.close()  # on a full disk, its last flush fails: the file goes all the same
+        except OSError:
+            pass
+        finally:
             with contextlib.suppress(OSError):  # nothing more can be done about it
                 os.unlink(self.temp)
             self.temp = ""
@@ -198,6 +238,10 @@ def _same_file(first: str, second: str) -> bool:
         return False
 
 
+def _line_at(index: int) -> str:
+    return f"line {index + 1}"  # _lines() numbers every line, from 1
+
+
 def _write_records(
     args: argparse.Namespace,
     source: IO[bytes],
@@ -217,6 +261,7 @@ def _write_records(
         backend=backend,
         workers=args.workers,
         weigh=_weight,
+        name_item=_line_at,
     )
     lines = failed = 0
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["BackendError", "NeurotriageError", "RuleError", "RuleProblem"]
+__all__ = ["BackendError", "NeurotriageError", "RuleError", "RuleProblem", "WorkerError"]
 
 
 class NeurotriageError(Exception):
@@ -112,3 +112,26 @@ class RuleError(NeurotriageError, ValueError):
         # Exceptions pickle as ``cls(*args)``, and ``args`` holds the message, not the
         # problems; rebuild from the problems so a RuleError survives a process boundary.
         return (type(self), (self.problems,))
+
+
+class WorkerError(NeurotriageError, RuntimeError):
+    """A worker process of ``evaluate_many(workers=...)`` died before it answered.
+
+    ``worker`` is its number (1 to the number of workers), ``pid`` its process
+    id, ``exitcode`` its exit status (negative: minus the signal that killed it;
+    ``None`` if it was still running), and ``index`` the position in the input
+    of the first item with no result. Every result before ``index`` was
+    yielded before this error was raised.
+    """
+
+    def __init__(
+        self, message: str, worker: int, pid: int | None, exitcode: int | None, index: int
+    ) -> None:
+        super().__init__(message)
+        self.worker, self.pid, self.exitcode, self.index = worker, pid, exitcode, index
+
+    def __reduce__(
+        self,
+    ) -> tuple[type[WorkerError], tuple[str, int, int | None, int | None, int]]:
+        # ``args`` holds only the message; rebuild from every field (see RuleError).
+        return (type(self), (str(self), self.worker, self.pid, self.exitcode, self.index))

@@ -2,7 +2,8 @@
 
 ``main(argv, stdout, stderr) -> int`` takes its own streams so tests can run it
 in-process. Exit 0 on success, 2 on bad input or bad rules (one paragraph on
-stderr), 130 when interrupted; never a traceback. Exit 1 means the command
+stderr), 130 when interrupted, 143 or 129 when stopped by SIGTERM or SIGHUP;
+never a traceback. Exit 1 means the command
 found what it looks for: ``evaluate-many`` wrote an error record for some
 line, ``verify`` a failing property, ``lint`` an error, ``diff`` a less safe
 decision, ``coverage`` a share below ``--fail-under``.
@@ -11,15 +12,16 @@ decision, ``coverage`` a share below ``--fail-under``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from collections.abc import Sequence
-from concurrent.futures.process import BrokenProcessPool
 from typing import IO, Any, NoReturn
 
 from neurotriage import __version__, _reports
 from neurotriage._cli_input import InputError, parse_profile, read_profile
 from neurotriage._cli_many import run_many, worker_count
+from neurotriage._cli_process import Stopped, escape_unencodable, stop_on_signals
 from neurotriage._errors import NeurotriageError
 from neurotriage._evaluate import evaluate
 from neurotriage._loader import default_rules, default_rules_dir, load_rules
@@ -133,7 +135,7 @@ def _parser(stdout: IO[str], stderr: IO[str]) -> _Parser:
         metavar="N",
         type=worker_count,
         default=1,
-        help="worker processes (default: 1, in this process)",
+        help="worker processes (default: 1, in this process; at most 4 per CPU, 64 in all)",
     )
     many_cmd.add_argument(
         "--rules", metavar="DIR", help="a rule file or directory (default: built-in)"
@@ -365,8 +367,9 @@ def main(
     stdin: IO[str] | None = None,
 ) -> int:
     """Run the command line; return the exit status."""
-    out = stdout if stdout is not None else sys.stdout
-    err = stderr if stderr is not None else sys.stderr
+    # The real streams are ours to set: escape what their encoding cannot represent.
+    out = stdout if stdout is not None else escape_unencodable(sys.stdout)
+    err = stderr if stderr is not None else escape_unencodable(sys.stderr)
     try:
         args = _parser(out, err).parse_args(list(sys.argv[1:] if argv is None else argv))
         return _run(args, stdin if stdin is not None else sys.stdin, out, err)
@@ -378,14 +381,21 @@ def main(
         err.write(f"neurotriage: error: {problem}\n")
     except OSError as problem:  # writing the output failed (a closed pipe, a full disk)
         err.write(f"neurotriage: error: cannot write the output: {problem.strerror or problem}\n")
-    except BrokenProcessPool as problem:
-        err.write(f"neurotriage: error: a worker process stopped unexpectedly: {problem}\n")
     except KeyboardInterrupt:
         err.write("neurotriage: interrupted\n")
         return EXIT_INTERRUPTED
+    except Stopped as stop:  # SIGTERM or SIGHUP, under run(): everything is cleaned up
+        with contextlib.suppress(OSError):  # after SIGHUP the terminal may be gone
+            err.write(f"neurotriage: stopped by {stop.name}\n")
+        return stop.status
     return EXIT_BAD_INPUT
 
 
 def run() -> NoReturn:
-    """Console-script entry point."""
-    sys.exit(main())
+    """Console-script entry point: the command owns the process, so it handles its signals."""
+    try:
+        with stop_on_signals():
+            status = main()
+    except Stopped as stop:  # it arrived after main() had returned
+        status = stop.status
+    sys.exit(status)

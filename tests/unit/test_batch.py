@@ -6,6 +6,7 @@ import itertools
 import json
 import multiprocessing
 import pickle
+import threading
 import types
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,8 @@ from pydantic import ValidationError
 import neurotriage.engines
 from neurotriage import BackendError, Profile, default_rules, evaluate, evaluate_many, load_rules
 from neurotriage._batch import AHEAD, CHUNK_ITEMS, _fired, map_ordered
+from neurotriage._cli_input import MAX_PROFILE_BYTES
+from neurotriage._cli_many import _record, _weight
 from neurotriage.analysis import input_space
 from tests.conftest import ROOT, SAFE, available_backends
 
@@ -167,8 +170,57 @@ def test_a_worker_error_comes_after_the_results_before_it():
     results = map_ordered(_fired, items, rules=rules, backend="reference", workers=2)
     assert next(results) == (items[0], rules.engine("reference").fired(items[0]))
     assert next(results) == (items[1], rules.engine("reference").fired(items[1]))
-    with pytest.raises(AttributeError):
+    with pytest.raises(AttributeError) as caught:
         next(results)
+    # the worker's traceback is kept, as the error's cause
+    assert "Traceback (most recent call last)" in str(caught.value.__cause__)
+    assert "in _fired" in str(caught.value.__cause__)
+
+
+class UnpicklableError(Exception):
+    """An error that cannot cross a process boundary (its argument cannot be pickled)."""
+
+    def __init__(self) -> None:
+        super().__init__(threading.Lock())
+
+    def __str__(self) -> str:
+        return "holds a lock"
+
+
+def raise_unpicklable(rules: Any, backend: Any, item: int) -> int:
+    """A task that fails, at item 3, with an error that cannot be pickled."""
+    if item == 3:
+        raise UnpicklableError
+    return item
+
+
+def test_a_worker_error_that_cannot_be_pickled_arrives_as_a_runtime_error_naming_it():
+    """An unpicklable error in a worker becomes RuntimeError('Type: message'), in order."""
+    results = map_ordered(
+        raise_unpicklable, range(10), rules=default_rules(), backend="reference", workers=2
+    )
+    assert [next(results) for _ in range(3)] == [(0, 0), (1, 1), (2, 2)]
+    with pytest.raises(RuntimeError, match=r"^UnpicklableError: holds a lock$"):
+        next(results)
+
+
+def test_an_error_of_the_input_comes_after_the_results_before_it_in_workers():
+    """map_ordered() itself: an error raised by the input is raised after every earlier result."""
+
+    def items() -> Iterator[int]:
+        yield from range(3 * CHUNK_ITEMS + 5)
+        raise OSError("the source went away")
+
+    results = map_ordered(_identity, items(), rules=default_rules(), backend="reference", workers=2)
+    seen = []
+    with pytest.raises(OSError, match=r"^the source went away$"):
+        seen.extend(item for item, _ in results)
+    assert seen == list(range(3 * CHUNK_ITEMS + 5))
+
+
+def _identity(rules: Any, backend: Any, item: int) -> int:
+    """A task that returns its item."""
+    return item
 
 
 # --- argument checks ------------------------------------------------------------------------
@@ -259,3 +311,39 @@ def test_a_rule_set_the_backend_cannot_compile_fails_at_the_call(monkeypatch):
     fresh = pickle.loads(pickle.dumps(default_rules()))  # noqa: S301 - no engine compiled yet
     with pytest.raises(BackendError, match="cannot compile this rule set"):
         evaluate_many([SAFE], rules=fresh, workers=2)
+
+
+# --- no deadlock ----------------------------------------------------------------------------
+
+
+def test_a_worker_sending_a_large_result_still_takes_a_large_chunk():
+    """Large results and large chunks in turn never deadlock the pipes (a bounded wait)."""
+    small = (b"{}", 256)  # one chunk of small lines: a result of ~1 MB of JSON
+    huge = (b'{"open_wounds": true}'.ljust(MAX_PROFILE_BYTES, b" "), 4)  # one chunk of 4 MiB
+    lines = [
+        line
+        for _ in range(3)
+        for content, count in (small, small, huge, huge)
+        for line in [content] * count
+    ]
+    numbered = list(enumerate(lines, start=1))
+    done: list[Any] = []
+
+    def run() -> None:
+        done.extend(
+            map_ordered(
+                _record,
+                numbered,
+                rules=default_rules(),
+                backend="reference",
+                workers=2,
+                weigh=_weight,
+            )
+        )
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(120)
+    assert not thread.is_alive(), "map_ordered() deadlocked"
+    assert [item for item, _ in done] == numbered
+    assert all(succeeded for _, (succeeded, _) in done)

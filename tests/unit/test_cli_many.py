@@ -8,14 +8,13 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import neurotriage._cli_many
-from neurotriage import BackendError, Decision, default_rules, evaluate, load_rules
+from neurotriage import BackendError, Decision, WorkerError, default_rules, evaluate, load_rules
 from neurotriage._cli_input import MAX_PROFILE_BYTES
 from neurotriage.analysis import input_space
 from neurotriage.cli import main
@@ -385,15 +384,22 @@ def test_a_dead_worker_exits_2_and_writes_nothing(tmp_path, monkeypatch):
 
     def dying(*args: Any, **kwargs: Any) -> Iterator[Any]:
         yield None, (True, '{"line": 1, "decision": {}}')
-        raise BrokenProcessPool("A process in the process pool was terminated abruptly")
+        raise WorkerError(
+            "worker process 2 of 2 (pid 4242) was killed by SIGKILL (signal 9) before line 2"
+            " was decided",
+            2,
+            4242,
+            -9,
+            1,
+        )
 
     monkeypatch.setattr(neurotriage._cli_many, "map_ordered", dying)
     run, records = run_many(tmp_path, jsonl(SAFE, SAFE), "--workers", "2")
     assert run == Run(
         2,
         "",
-        "neurotriage: error: a worker process stopped unexpectedly: A process in the process"
-        " pool was terminated abruptly\n",
+        "neurotriage: error: worker process 2 of 2 (pid 4242) was killed by SIGKILL (signal 9)"
+        " before line 2 was decided\n",
     )
     assert records == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]
