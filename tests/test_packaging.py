@@ -35,17 +35,21 @@ def run(argv: list[str | os.PathLike[str]], **kwargs: object) -> subprocess.Comp
     )
 
 
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A wheel built from the working tree (offline when hatchling is importable here)."""
-    outdir = tmp_path_factory.mktemp("dist")
-    command: list[str | os.PathLike[str]] = [sys.executable, "-m", "build", "--wheel"]
+def build(kind: str, outdir: Path) -> Path:
+    """Build a ``--wheel`` or ``--sdist`` of the working tree (offline with hatchling here)."""
+    command: list[str | os.PathLike[str]] = [sys.executable, "-m", "build", kind]
     if importlib.util.find_spec("hatchling") is not None:
         command.append("--no-isolation")
     done = run([*command, "--outdir", outdir, ROOT])
     assert done.returncode == 0, done.stdout + done.stderr
-    (built,) = outdir.glob("neurotriage-*.whl")
+    (built,) = outdir.glob("neurotriage-*.whl" if kind == "--wheel" else "neurotriage-*.tar.gz")
     return built
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A wheel built from the working tree."""
+    return build("--wheel", tmp_path_factory.mktemp("dist"))
 
 
 @pytest.fixture(scope="module")
@@ -229,13 +233,7 @@ def test_wheel_ships_the_license(wheel):
 
 def test_sdist_ships_license_makefile_and_constraints(tmp_path):
     """The sdist holds LICENSE, and the Makefile and constraints its README's quickstart uses."""
-    command: list[str | os.PathLike[str]] = [sys.executable, "-m", "build", "--sdist"]
-    if importlib.util.find_spec("hatchling") is not None:
-        command.append("--no-isolation")
-    done = run([*command, "--outdir", tmp_path, ROOT])
-    assert done.returncode == 0, done.stdout + done.stderr
-    (built,) = tmp_path.glob("neurotriage-*.tar.gz")
-    with tarfile.open(built) as archive:
+    with tarfile.open(build("--sdist", tmp_path)) as archive:
         names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
     assert {"LICENSE", "Makefile", "constraints.txt", "README.md", "pyproject.toml"} <= names
     assert "rules/red-flags.yaml" in names

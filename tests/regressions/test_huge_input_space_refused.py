@@ -121,20 +121,33 @@ def test_strategies_refuse_at_build_time(tmp_path):
     assert profiles_firing("red-flag-open-wounds", rules) is not None
 
 
-def _many_rules(tmp_path: Path, count: int) -> Path:
-    directory = tmp_path / f"many-{count}"
+def _warning_rules(tmp_path: Path, name: str, whens: list[str]) -> Path:
+    """The technique catalogue and one warning rule per condition of ``whens``."""
+    directory = tmp_path / f"{name}-{len(whens)}"
     directory.mkdir()
     shutil.copy(ROOT / "rules" / "techniques.yaml", directory)
     lines = ["rules:"]
-    for index in range(count):
+    for index, when in enumerate(whens):
         lines += [
-            f"  - id: pain-{index}",
-            "    description: A pain rule.",
-            f"    when: pain_level == {index % 11} and diabetes",
-            f"    warn: {{code: pain-{index}, severity: info, message: Pain {index}.}}",
+            f"  - id: {name}-{index}",
+            "    description: A warning rule.",
+            f"    when: {when}",
+            f"    warn: {{code: {name}-{index}, severity: info, message: Warning {index}.}}",
         ]
-    (directory / "many.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (directory / "rules.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return directory
+
+
+def _many_rules(tmp_path: Path, count: int) -> Path:
+    """``count`` rules on pain and diabetes, each firing for a twelfth of the space."""
+    return _warning_rules(
+        tmp_path, "pain", [f"pain_level == {i % 11} and diabetes" for i in range(count)]
+    )
+
+
+def _always_rules(tmp_path: Path, count: int) -> Path:
+    """``count`` rules that all fire for everyone, each with a warning of its own."""
+    return _warning_rules(tmp_path, "always", ["always"] * count)
 
 
 def _lint_lines(rules) -> int:
@@ -156,23 +169,6 @@ def _lint_lines(rules) -> int:
     finally:
         sys.settrace(None)
     return count
-
-
-def _always_rules(tmp_path: Path, count: int) -> Path:
-    """``count`` rules that all fire for everyone, each with a warning of its own."""
-    directory = tmp_path / f"always-{count}"
-    directory.mkdir()
-    shutil.copy(ROOT / "rules" / "techniques.yaml", directory)
-    lines = ["rules:"]
-    for index in range(count):
-        lines += [
-            f"  - id: always-{index}",
-            "    description: Always.",
-            "    when: always",
-            f"    warn: {{code: always-{index}, severity: info, message: Always {index}.}}",
-        ]
-    (directory / "always.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return directory
 
 
 @pytest.mark.parametrize("rule_set", [_many_rules, _always_rules])

@@ -22,7 +22,7 @@ from typing import Any
 
 from neurotriage.analysis._budget import DIFF, Progress, check_cost
 from neurotriage.analysis._enumerate import Enumeration, enumerate_space
-from neurotriage.analysis._space import InputSpace, input_space
+from neurotriage.analysis._space import input_space
 from neurotriage.analysis._wording import WordingChange, wording
 from neurotriage.decision import REFERRAL_LEVELS, SEVERITIES, VERDICTS, Outcome
 from neurotriage.profile import Profile, field_specs
@@ -170,17 +170,6 @@ def _asked_fields(*rule_sets: RuleSet) -> tuple[str, ...]:
     return tuple(name for name in field_specs() if name in asked)
 
 
-def _unknown_bits(space: InputSpace, names: Sequence[str]) -> list[int]:
-    """For every class index, which of ``names`` are unknown there (bit ``b``: ``names[b]``)."""
-    unknown = [0] * space.size
-    for bit, name in enumerate(names):
-        if space.values[name][0] is None:  # unknown is a field's first class, if it has one
-            flag = 1 << bit
-            for index in space.with_digit(name, 0):
-                unknown[index] |= flag
-    return unknown
-
-
 def _question_bits(
     enumeration: Enumeration, names: Sequence[str], unknown: Sequence[int]
 ) -> list[int]:
@@ -232,7 +221,7 @@ def diff(old: RuleSet, new: RuleSet, *, progress: Progress | None = None) -> Rul
     after = enumerate_space(new, space, "reference", progress=progress)
     catalogues = _Catalogue.of(old), _Catalogue.of(new)
     asked = _asked_fields(old, new)
-    unknown = _unknown_bits(space, asked)
+    unknown = space.unknown_bits(asked)
     questions = _question_bits(before, asked, unknown), _question_bits(after, asked, unknown)
     memo: dict[tuple[int, int, int, int], tuple[Change, ...]] = {}
     groups: dict[tuple[Change, ...], list[int]] = {}  # changes -> [count, best known, index]

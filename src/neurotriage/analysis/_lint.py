@@ -200,10 +200,7 @@ def _shadowed(enum: Enumeration) -> Iterator[Finding]:
                 sum(1 << k for k, name in enumerate(asked) if name in rule.ask),
             )
         )
-    unknown = [0] * space.size
-    for k, name in enumerate(asked):
-        for index in space.with_digit(name, space.values[name].index(None)):
-            unknown[index] |= 1 << k
+    unknown = space.unknown_bits(asked)
     fired_anywhere = matters = 0
     seen: set[tuple[int, int]] = set()
     for mask, open_fields in zip(enum.masks, unknown, strict=True):

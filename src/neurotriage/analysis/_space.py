@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import itertools
 import math
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -158,6 +158,17 @@ class InputSpace:
             for (name, options), stride in zip(self.values.items(), self._strides, strict=True)
         ]
         return map(sum, itertools.product(*offsets))
+
+    def unknown_bits(self, names: Sequence[str]) -> list[int]:
+        """For every class index, which of ``names`` are unknown there (bit ``b``: ``names[b]``)."""
+        unknown = [0] * self.size
+        for bit, name in enumerate(names):
+            options = self.values[name]
+            if None in options:
+                flag = 1 << bit
+                for index in self.with_digit(name, options.index(None)):
+                    unknown[index] |= flag
+        return unknown
 
     def known_count(self, index: int) -> int:
         """How many fields the profile at ``index`` sets to other than their default.
