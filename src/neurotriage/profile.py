@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import types
 import typing
@@ -34,6 +35,24 @@ MAX_CONDITIONS = 100
 Severity = Literal["mild", "moderate", "severe"]
 Pressure = Literal["light", "moderate", "firm"]
 
+#: Each field's question, as a person is asked it. The JSON Schema carries it
+#: (``json_schema_extra``), and the summaries print it for open questions.
+_Q = {
+    "diabetes": "Do you have diabetes?",
+    "neuropathy_severity": "How severe is your neuropathy: mild, moderate or severe?",
+    "pain_level": "How much pain are you in, from 0 (none) to 10 (the worst)?",
+    "symptoms_worsening": "Are your neuropathy symptoms getting worse?",
+    "open_wounds": "Do you have any open wounds on your feet?",
+    "foot_infection": "Do you have an infection on your feet?",
+    "home_remedies_no_relief": "Have home remedies failed to bring you relief?",
+    "other_conditions": "Which other health conditions do you have (if any)?",
+    "cleared_by_clinician": (
+        "Has a doctor or physical therapist agreed that you may use foot massage?"
+    ),
+    "sharp_pain_during_massage": "Do you feel sharp pain or more discomfort during the massage?",
+    "requested_pressure": "How firm a pressure would you like: light, moderate or firm?",
+}
+
 
 class Profile(BaseModel):
     """A person's condition. Every condition field defaults to ``None``: not known.
@@ -45,20 +64,38 @@ class Profile(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
 
-    diabetes: bool | None = Field(default=None, description="Has diabetes.")
+    diabetes: bool | None = Field(
+        default=None, description="Has diabetes.", json_schema_extra={"question": _Q["diabetes"]}
+    )
     neuropathy_severity: Severity | None = Field(
-        default=None, description="How severe the neuropathy is."
+        default=None,
+        description="How severe the neuropathy is.",
+        json_schema_extra={"question": _Q["neuropathy_severity"]},
     )
     pain_level: Annotated[int, Field(ge=0, le=10)] | None = Field(
-        default=None, description="Pain on a 0-10 scale."
+        default=None,
+        description="Pain on a 0-10 scale.",
+        json_schema_extra={"question": _Q["pain_level"]},
     )
     symptoms_worsening: bool | None = Field(
-        default=None, description="Neuropathy symptoms are getting worse."
+        default=None,
+        description="Neuropathy symptoms are getting worse.",
+        json_schema_extra={"question": _Q["symptoms_worsening"]},
     )
-    open_wounds: bool | None = Field(default=None, description="Open wounds on the feet.")
-    foot_infection: bool | None = Field(default=None, description="An infection on the feet.")
+    open_wounds: bool | None = Field(
+        default=None,
+        description="Open wounds on the feet.",
+        json_schema_extra={"question": _Q["open_wounds"]},
+    )
+    foot_infection: bool | None = Field(
+        default=None,
+        description="An infection on the feet.",
+        json_schema_extra={"question": _Q["foot_infection"]},
+    )
     home_remedies_no_relief: bool | None = Field(
-        default=None, description="Home remedies have given no relief."
+        default=None,
+        description="Home remedies have given no relief.",
+        json_schema_extra={"question": _Q["home_remedies_no_relief"]},
     )
     other_conditions: (
         Annotated[
@@ -71,15 +108,31 @@ class Profile(BaseModel):
         description="Other health conditions, by name (normalised: case, width, invisible "
         "characters and surrounding punctuation do not count); "
         f"at most {MAX_CONDITIONS}, each at most {MAX_CONDITION_LENGTH} characters.",
+        json_schema_extra={"question": _Q["other_conditions"]},
     )
     cleared_by_clinician: bool = Field(
-        default=False, description="A clinician has cleared this person for foot massage."
+        default=False,
+        description="A clinician has cleared this person for foot massage.",
+        json_schema_extra={
+            "question": _Q["cleared_by_clinician"],
+            "relaxing": True,
+            "actionable": True,
+            "action": "get a doctor or physical therapist to agree to foot massage",
+        },
     )
     sharp_pain_during_massage: bool = Field(
-        default=False, description="Sharp pain or increased discomfort during the massage."
+        default=False,
+        description="Sharp pain or increased discomfort during the massage.",
+        json_schema_extra={"question": _Q["sharp_pain_during_massage"]},
     )
     requested_pressure: Pressure = Field(
-        default="light", description="The pressure the person asks for."
+        default="light",
+        description="The pressure the person asks for.",
+        json_schema_extra={
+            "question": _Q["requested_pressure"],
+            "actionable": True,
+            "action": "ask for {value} pressure",
+        },
     )
 
     @classmethod
@@ -132,7 +185,9 @@ class FieldSpec:
 
     ``values`` is the ordered domain of an ``enum`` field (its declared order is
     its risk order); ``low``/``high`` bound an ``int`` field. ``relaxing`` marks a
-    field whose ``True`` lowers risk (clearance) rather than raising it.
+    field whose ``True`` lowers risk (clearance) rather than raising it. The
+    field's ``json_schema_extra`` gives ``relaxing``, ``question``,
+    ``actionable`` and ``action``: the one place each field's semantics live.
     """
 
     name: str
@@ -143,12 +198,30 @@ class FieldSpec:
     low: int | None = None
     high: int | None = None
     relaxing: bool = False
+    #: the question a person is asked for this field
+    question: str = ""
+    #: whether the person can change it themselves (counterfactuals say what they can do)
+    actionable: bool = False
+    #: what to do, for an actionable field (``{value}``: the value it changes to)
+    action: str = ""
 
 
-_RELAXING = frozenset({"cleared_by_clinician"})
+def _bounds(annotation: Any) -> tuple[Any, int | None, int | None]:
+    """The type inside ``Annotated[...]``, and its ``ge``/``le`` bounds if it has them."""
+    low = high = None
+    if typing.get_origin(annotation) is not Annotated:
+        return annotation, low, high
+    base, *meta = typing.get_args(annotation)
+    for item in meta:
+        for bound in getattr(item, "metadata", [item]):
+            if isinstance(bound, annotated_types.Ge):
+                low = int(bound.ge)  # type: ignore[call-overload]
+            elif isinstance(bound, annotated_types.Le):
+                high = int(bound.le)  # type: ignore[call-overload]
+    return base, low, high
 
 
-def _spec_for(name: str, annotation: Any, default: Any) -> FieldSpec:
+def _spec_for(name: str, annotation: Any, default: Any, extra: Mapping[str, Any]) -> FieldSpec:
     args = typing.get_args(annotation)
     nullable = False
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
@@ -157,35 +230,34 @@ def _spec_for(name: str, annotation: Any, default: Any) -> FieldSpec:
         if len(rest) != 1:
             raise TypeError(f"Profile.{name}: unsupported union {annotation!r}")
         annotation = rest[0]
-    low = high = None
-    if typing.get_origin(annotation) is Annotated:
-        base, *meta = typing.get_args(annotation)
-        for item in meta:
-            for bound in getattr(item, "metadata", [item]):
-                if isinstance(bound, annotated_types.Ge):
-                    low = int(bound.ge)  # type: ignore[call-overload]
-                elif isinstance(bound, annotated_types.Le):
-                    high = int(bound.le)  # type: ignore[call-overload]
-        annotation = base
-    relaxing = name in _RELAXING
+    annotation, low, high = _bounds(annotation)
     if annotation is bool:
-        return FieldSpec(name, "bool", nullable, default, relaxing=relaxing)
-    if annotation is int:
+        spec = FieldSpec(name, "bool", nullable, default)
+    elif annotation is int:
         if low is None or high is None:
             raise TypeError(f"Profile.{name}: an int field needs ge= and le= bounds")
-        return FieldSpec(name, "int", nullable, default, low=low, high=high)
-    if typing.get_origin(annotation) is Literal:
-        return FieldSpec(name, "enum", nullable, default, values=typing.get_args(annotation))
-    if typing.get_origin(annotation) is list:
-        return FieldSpec(name, "list", nullable, default)
-    raise TypeError(f"Profile.{name}: unsupported type {annotation!r}")
+        spec = FieldSpec(name, "int", nullable, default, low=low, high=high)
+    elif typing.get_origin(annotation) is Literal:
+        spec = FieldSpec(name, "enum", nullable, default, values=typing.get_args(annotation))
+    elif typing.get_origin(annotation) is list:
+        spec = FieldSpec(name, "list", nullable, default)
+    else:
+        raise TypeError(f"Profile.{name}: unsupported type {annotation!r}")
+    return dataclasses.replace(
+        spec,
+        relaxing=bool(extra.get("relaxing", False)),
+        question=str(extra.get("question", "")),
+        actionable=bool(extra.get("actionable", False)),
+        action=str(extra.get("action", "")),
+    )
 
 
 def _build_specs() -> dict[str, FieldSpec]:
     specs: dict[str, FieldSpec] = {}
     hints = typing.get_type_hints(Profile, include_extras=True)
     for name, info in Profile.model_fields.items():
-        specs[name] = _spec_for(name, hints[name], info.default)
+        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        specs[name] = _spec_for(name, hints[name], info.default, extra)
     return specs
 
 

@@ -583,7 +583,10 @@ def test_rule_directory_without_rule_files_exits_2(tmp_path):
 # --- schema -------------------------------------------------------------------------------
 
 #: The JSON Schema (2020-12) keywords a schema of ours may use; anything else is a typo.
-SCHEMA_KEYWORDS = {
+#: neurotriage's own annotations on Profile fields (JSON Schema ignores unknown keywords)
+FIELD_ANNOTATIONS = {"question", "relaxing", "actionable", "action"}
+
+SCHEMA_KEYWORDS = FIELD_ANNOTATIONS | {
     "$defs",
     "$ref",
     "additionalProperties",

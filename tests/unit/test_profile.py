@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -322,6 +323,23 @@ def test_json_input_is_strict():
     ]
 
 
+#: Each field's question, as the summaries and the JSON Schema show it.
+QUESTIONS = {
+    "diabetes": "Do you have diabetes?",
+    "neuropathy_severity": "How severe is your neuropathy: mild, moderate or severe?",
+    "pain_level": "How much pain are you in, from 0 (none) to 10 (the worst)?",
+    "symptoms_worsening": "Are your neuropathy symptoms getting worse?",
+    "open_wounds": "Do you have any open wounds on your feet?",
+    "foot_infection": "Do you have an infection on your feet?",
+    "home_remedies_no_relief": "Have home remedies failed to bring you relief?",
+    "other_conditions": "Which other health conditions do you have (if any)?",
+    "cleared_by_clinician": (
+        "Has a doctor or physical therapist agreed that you may use foot massage?"
+    ),
+    "sharp_pain_during_massage": "Do you feel sharp pain or more discomfort during the massage?",
+    "requested_pressure": "How firm a pressure would you like: light, moderate or firm?",
+}
+
 EXPECTED_SPECS = {
     "diabetes": FieldSpec("diabetes", "bool", nullable=True, default=None),
     "neuropathy_severity": FieldSpec(
@@ -340,7 +358,13 @@ EXPECTED_SPECS = {
     ),
     "other_conditions": FieldSpec("other_conditions", "list", nullable=True, default=None),
     "cleared_by_clinician": FieldSpec(
-        "cleared_by_clinician", "bool", nullable=False, default=False, relaxing=True
+        "cleared_by_clinician",
+        "bool",
+        nullable=False,
+        default=False,
+        relaxing=True,
+        actionable=True,
+        action="get a doctor or physical therapist to agree to foot massage",
     ),
     "sharp_pain_during_massage": FieldSpec(
         "sharp_pain_during_massage", "bool", nullable=False, default=False
@@ -351,8 +375,20 @@ EXPECTED_SPECS = {
         nullable=False,
         default="light",
         values=("light", "moderate", "firm"),
+        actionable=True,
+        action="ask for {value} pressure",
     ),
 }
+EXPECTED_SPECS = {
+    name: dataclasses.replace(spec, question=QUESTIONS[name])
+    for name, spec in EXPECTED_SPECS.items()
+}
+
+
+def test_each_question_is_in_the_json_schema():
+    """The JSON Schema carries each field's question, from the one place it is written."""
+    properties = Profile.model_json_schema()["properties"]
+    assert {name: prop["question"] for name, prop in properties.items()} == QUESTIONS
 
 
 @pytest.mark.parametrize("name", list(EXPECTED_SPECS))
