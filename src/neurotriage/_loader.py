@@ -210,7 +210,11 @@ def _build_rule(
         )
     if condition is None or len(collector.problems) > before:
         return None
-    warn = WarningSpec(spec.warn.code, spec.warn.severity, spec.warn.message) if spec.warn else None
+    warn = (
+        WarningSpec(spec.warn.code, spec.warn.severity, spec.warn.message, spec.warn.advice)
+        if spec.warn
+        else None
+    )
     return Rule(
         id=spec.id,
         description=spec.description,

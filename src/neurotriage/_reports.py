@@ -8,19 +8,15 @@ from typing import Any
 
 from neurotriage.analysis import (
     Counterexample,
-    Counterfactual,
     Finding,
     PropertyResult,
     RuleCoverage,
     RuleSetDiff,
-    SpaceTooLargeError,
     VerifyReport,
     WordingChange,
 )
 
 __all__ = [
-    "counterfactuals_left_out",
-    "counterfactuals_text",
     "coverage_json",
     "coverage_text",
     "diff_json",
@@ -230,23 +226,6 @@ def diff_json(result: RuleSetDiff) -> str:
             "wording": [change.as_dict() for change in result.wording],
         }
     )
-
-
-def counterfactuals_text(found: Sequence[Counterfactual]) -> list[str]:
-    """The 'what would change this' section of ``explain``."""
-    lines = ["What would change the verdict (one or two answers):"]
-    if not found:
-        lines.append("  no change of one or two answers changes it")
-    lines.extend(f"  {item}" for item in found)
-    return lines
-
-
-def counterfactuals_left_out(reason: SpaceTooLargeError) -> list[str]:
-    """The 'what would change this' section of ``explain`` when there are too many to try."""
-    return [
-        "What would change the verdict (one or two answers):",
-        f"  left out: {reason}",
-    ]
 
 
 def _count(number: int, noun: str) -> str:

@@ -42,6 +42,8 @@ class WarnSpec(Spec):
     code: Id
     severity: Severity
     message: Text
+    #: advice on how to massage: the summary shows it only when some technique is allowed
+    advice: bool = False
 
 
 class RuleSpec(Spec):

@@ -26,6 +26,12 @@ from neurotriage._errors import NeurotriageError
 from neurotriage._evaluate import evaluate
 from neurotriage._loader import default_rules, default_rules_dir, load_rules
 from neurotriage._progress import TerminalProgress
+from neurotriage._summary import (
+    counterfactuals_left_out,
+    counterfactuals_text,
+    explanation,
+    summary,
+)
 from neurotriage.analysis import (
     SpaceTooLargeError,
     counterfactuals,
@@ -37,7 +43,6 @@ from neurotriage.analysis import (
 from neurotriage.decision import Decision
 from neurotriage.engines import BACKENDS, backends_summary, resolve_backend
 from neurotriage.profile import Profile
-from neurotriage.ruleset import Rule, RuleSet
 
 __all__ = ["main", "run"]
 
@@ -45,18 +50,6 @@ EXIT_OK = 0
 EXIT_FOUND = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
-
-_VERDICT_TEXT = {
-    "proceed": "you may go ahead with the allowed techniques",
-    "consult_first": (
-        "check with your doctor or physical therapist first; once they agree, "
-        "the techniques below are the suitable ones"
-    ),
-    "needs_answers": "some answers are missing; nothing is allowed until they are given",
-    "needs_clearance": "ask your doctor before starting; nothing is allowed until you are cleared",
-    "see_doctor": "see a doctor; do not massage your feet for now",
-    "stop": "stop the massage now",
-}
 
 
 class _UsageError(Exception):
@@ -207,73 +200,6 @@ def _analysis_commands(commands: Any, stdout: IO[str], stderr: IO[str]) -> None:
     format_option(diff_cmd)
 
 
-def _summary(decision: Decision) -> str:
-    lines = [f"Verdict: {decision.verdict} ({_VERDICT_TEXT[decision.verdict]})"]
-    lines.append(f"Referral: {decision.referral.level}")
-    lines += [f"  - {r.message} [{r.rule_id}]" for r in decision.referral.reasons]
-    if decision.allowed_techniques:
-        lines.append("Allowed techniques:")
-        for item in decision.allowed_techniques:
-            lines.append(
-                f"  - {item.name} ({item.technique}), {item.pressure_ceiling} pressure at most"
-            )
-            lines.append(f"      {item.how_to}")
-    else:
-        lines.append("Allowed techniques: none")
-    if decision.blocked_techniques:
-        lines.append("Blocked techniques:")
-        for blocked in decision.blocked_techniques:
-            lines.append(f"  - {blocked.name} ({blocked.technique})")
-            lines += [f"      {r.message} [{r.rule_id}]" for r in blocked.reasons]
-    if decision.warnings:
-        lines.append("Warnings:")
-        lines += [f"  - {w.severity.upper()}: {w.message} [{w.code}]" for w in decision.warnings]
-    if decision.questions:
-        lines.append("Questions still to answer: " + ", ".join(decision.questions))
-    lines.append("Complementary therapies to discuss with a clinician:")
-    lines += [f"  - {t.name}: {t.note}" for t in decision.complementary_therapies]
-    lines.append(f"Rule set: {decision.ruleset_version}")
-    return "\n".join(lines) + "\n"
-
-
-def _effects(rule: Rule, ruleset: RuleSet) -> str:
-    effects = []
-    if rule.block:
-        everything = rule.block == frozenset(ruleset.technique_ids)
-        effects.append(
-            "block " + ("all techniques" if everything else ", ".join(sorted(rule.block)))
-        )
-    if rule.refer:
-        effects.append(f"refer {rule.refer}")
-    if rule.verdict:
-        effects.append(f"verdict {rule.verdict}")
-    if rule.warn:
-        effects.append(f"warn {rule.warn.severity} '{rule.warn.code}'")
-    if rule.ask:
-        effects.append("ask " + ", ".join(rule.ask))
-    return "; ".join(effects)
-
-
-def _explanation(decision: Decision, ruleset: RuleSet) -> str:
-    lines = [f"Verdict: {decision.verdict} ({_VERDICT_TEXT[decision.verdict]})"]
-    lines.append(f"Referral: {decision.referral.level}")
-    allowed = ", ".join(t.technique for t in decision.allowed_techniques) or "none"
-    lines.append(f"Allowed techniques: {allowed}")
-    if decision.questions:
-        lines.append("Questions still to answer: " + ", ".join(decision.questions))
-    lines.append(f"Fired rules ({len(decision.fired_rules)}):")
-    for rule_id in decision.fired_rules:
-        rule = ruleset.rule(rule_id)
-        lines.append(f"  {rule.id}  ({rule.file}:{rule.line})")
-        lines.append(f"    {rule.description}")
-        lines.append(f"    when:    {' '.join(rule.when.split())}")
-        lines.append(f"    effects: {_effects(rule, ruleset)}")
-        source = f"{rule.source.document}, {rule.source.section}" if rule.source else "(none given)"
-        lines.append(f"    source:  {source}")
-    lines.append(f"Rule set: {decision.ruleset_version}")
-    return "\n".join(lines) + "\n"
-
-
 def _read_corpus(name: str, stdin: IO[str]) -> list[Profile]:
     """Every profile of a JSON-lines file; any bad line is an error naming it."""
     shown = "standard input" if name == "-" else name
@@ -346,17 +272,17 @@ def _run(args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stderr: IO[s
     backend = resolve_backend(args.backend, warn=False)  # --version says what is available
     decision = evaluate(profile, rules=ruleset, backend=backend)
     if args.command == "explain":
-        stdout.write(_explanation(decision, ruleset))
+        stdout.write(explanation(decision, ruleset))
         try:
             found = counterfactuals(profile, rules=ruleset, backend=backend)
         except SpaceTooLargeError as too_large:
-            stdout.write("\n".join(_reports.counterfactuals_left_out(too_large)) + "\n")
+            stdout.write("\n".join(counterfactuals_left_out(too_large)) + "\n")
         else:
-            stdout.write("\n".join(_reports.counterfactuals_text(found)) + "\n")
+            stdout.write("\n".join(counterfactuals_text(found)) + "\n")
     elif args.json:
         stdout.write(decision.model_dump_json(indent=2) + "\n")
     else:
-        stdout.write(_summary(decision))
+        stdout.write(summary(decision, ruleset))
     return EXIT_OK
 
 

@@ -36,11 +36,17 @@ class Source:
 
 @dataclass(frozen=True)
 class WarningSpec:
-    """The warning a rule adds when it fires."""
+    """The warning a rule adds when it fires.
+
+    ``advice`` marks advice on how to massage (keep the pressure gentle, stop
+    on sharp pain): a person's summary shows it only when some technique is
+    allowed. The Decision always holds every warning.
+    """
 
     code: str
     severity: Severity
     message: str
+    advice: bool = False
 
 
 @dataclass(frozen=True)

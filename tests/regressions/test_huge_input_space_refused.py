@@ -97,7 +97,7 @@ def test_explain_prints_the_decision_and_leaves_counterfactuals_out(tmp_path):
     assert run.out.startswith("Verdict: needs_clearance")
     assert "named-conditions" in run.out
     assert (
-        "What would change the verdict (one or two answers):\n"
+        "What would change the verdict:\n"
         "  left out: the input space cannot be built: a field would have more than "
         f"{MAX_FIELD_CLASSES:,} classes"
     ) in run.out

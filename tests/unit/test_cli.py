@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -18,6 +19,7 @@ import neurotriage
 from neurotriage import Decision, Profile, default_rules, evaluate, load_rules
 from neurotriage.cli import main
 from neurotriage.engines import backends_summary, durable_available
+from neurotriage.profile import field_specs
 from tests.clitools import Run, assert_clean_failure, cli, write_profile
 from tests.conftest import CONDITION_FIELDS, ROOT, SAFE, SESSION_FIELDS
 
@@ -61,10 +63,19 @@ SUMMARY_KEY_LINES = [
             "Verdict: proceed (you may go ahead with the allowed techniques)",
             "Referral: none",
             "Allowed techniques:",
-            "  - Gentle stroking (gentle_stroking), light pressure at most",
-            "  - Circular motions (circular_motions), light pressure at most",
-            "  - Thumb pressure (thumb_pressure), light pressure at most",
-            "  - Ankle and lower-leg massage (ankle_leg_massage), light pressure at most",
+            (
+                "  - Gentle stroking (gentle_stroking): top and sole of the foot, "
+                "light pressure at most"
+            ),
+            "  - Circular motions (circular_motions): sole of the foot, light pressure at most",
+            (
+                "  - Thumb pressure (thumb_pressure): chosen points on the foot, "
+                "light pressure at most"
+            ),
+            (
+                "  - Ankle and lower-leg massage (ankle_leg_massage): ankles and lower legs, "
+                "light pressure at most"
+            ),
             "Warnings:",
             (
                 "  - CAUTION: Use gentle pressure only; harsh massage can worsen nerve pain."
@@ -85,8 +96,11 @@ SUMMARY_KEY_LINES = [
             ),
             "Allowed techniques: none",
             "Blocked techniques:",
-            "  - Gentle stroking (gentle_stroking)",
-            "  - Ankle and lower-leg massage (ankle_leg_massage)",
+            "  Every technique (4) is blocked, because:",
+            (
+                "    - Open wounds on the feet must be seen by a doctor; do not massage the feet."
+                " [red-flag-open-wounds]"
+            ),
             "Warnings:",
             (
                 "  - DANGER: You have open wounds on your feet. Do not massage them; have a doctor"
@@ -103,7 +117,7 @@ SUMMARY_KEY_LINES = [
             "Allowed techniques: none",
             "Blocked techniques:",
             (
-                "      Sharp pain or more discomfort during the massage means stop now."
+                "    - Sharp pain or more discomfort during the massage means stop now."
                 " [sharp-pain-stop]"
             ),
             (
@@ -125,7 +139,7 @@ SUMMARY_KEY_LINES = [
             "Allowed techniques: none",
             "Blocked techniques:",
             (
-                "      With diabetes, a doctor must agree before you use foot massage."
+                "    - With diabetes, a doctor must agree before you use foot massage."
                 " [diabetes-needs-clearance]"
             ),
         ],
@@ -141,7 +155,7 @@ SUMMARY_KEY_LINES = [
             ),
             "Allowed techniques: none",
             "Blocked techniques:",
-            "      We need to know how much pain you are in (0 to 10). [unknown-pain-level]",
+            "    - We need to know how much pain you are in (0 to 10). [unknown-pain-level]",
         ],
         ["Allowed techniques:"],
         id="missing-answers",
@@ -178,18 +192,33 @@ def test_summary_shows_the_key_lines(example, present, absent):
 
 
 def test_summary_of_missing_answers_lists_the_questions():
-    """A profile with unanswered safety questions names each one on the questions line."""
+    """Unanswered questions are asked in plain words, each with its field, in field order."""
     run = cli("evaluate", ROOT / "examples" / "missing-answers.json")
-    (line,) = [x for x in run.out.splitlines() if x.startswith("Questions still to answer: ")]
-    asked = line.removeprefix("Questions still to answer: ").split(", ")
-    assert {"pain_level", "symptoms_worsening", "foot_infection", "other_conditions"} <= set(asked)
-    assert "diabetes" not in asked  # answered in the file
-    assert "open_wounds" not in asked
+    lines = run.out.splitlines()
+    start = lines.index("Questions still to answer:")
+    assert lines[start + 1 : start + 6] == [
+        "  - How much pain are you in, from 0 (none) to 10 (the worst)? [pain_level]",
+        "  - Are your neuropathy symptoms getting worse? [symptoms_worsening]",
+        "  - Do you have an infection on your feet? [foot_infection]",
+        "  - Have home remedies failed to bring you relief? [home_remedies_no_relief]",
+        "  - Which other health conditions do you have (if any)? [other_conditions]",
+    ]
+    assert lines[start + 6] == "Complementary therapies to discuss with a clinician:"
+
+
+def _section(lines: list[str], heading: str) -> list[str]:
+    """The lines under ``heading`` up to the next unindented line."""
+    if heading not in lines:
+        return []
+    start = lines.index(heading) + 1
+    end = next((i for i in range(start, len(lines)) if not lines[i].startswith(" ")), len(lines))
+    return lines[start:end]
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=EXAMPLE_IDS)
 def test_summary_renders_every_part_of_the_decision(path):
-    """Every allowed and blocked technique, reason, warning and question is in the summary."""
+    """Every technique, reason, question and therapy is there; massage advice only if allowed."""
+    rules = default_rules()
     decision = evaluate(load_example(path))
     run = cli("evaluate", path)
     assert (run.code, run.err) == (0, "")
@@ -197,22 +226,72 @@ def test_summary_renders_every_part_of_the_decision(path):
     assert lines[-1] == f"Rule set: {decision.ruleset_version}"
     for item in decision.allowed_techniques:
         assert (
-            f"  - {item.name} ({item.technique}), {item.pressure_ceiling} pressure at most"
+            f"  - {item.name} ({item.technique}): {item.area}, "
+            f"{item.pressure_ceiling} pressure at most"
         ) in lines
         assert f"      {item.how_to}" in lines
-    for blocked in decision.blocked_techniques:
-        assert f"  - {blocked.name} ({blocked.technique})" in lines
-        for reason in blocked.reasons:
-            assert f"      {reason.message} [{reason.rule_id}]" in lines
+    blocked = _section(lines, "Blocked techniques:")
+    everything = len(decision.blocked_techniques) == len(rules.technique_ids)
+    for item in decision.blocked_techniques:
+        for reason in item.reasons:
+            text = f"- {reason.message} [{reason.rule_id}]"
+            said = [line for line in blocked if line.endswith(text)]
+            holders = [b for b in decision.blocked_techniques if reason in b.reasons]
+            shared = everything and len(holders) == len(decision.blocked_techniques)
+            assert len(said) == (1 if shared else len(holders)), reason  # once when shared
+    shown = _section(lines, "Warnings:")
     for warning in decision.warnings:
-        assert f"  - {warning.severity.upper()}: {warning.message} [{warning.code}]" in lines
-    questions = [x for x in lines if x.startswith("Questions still to answer:")]
-    if decision.questions:
-        assert questions == ["Questions still to answer: " + ", ".join(decision.questions)]
-    else:
-        assert questions == []
+        line = f"  - {warning.severity.upper()}: {warning.message} [{warning.code}]"
+        advice = rules.rule(warning.rule_id).warn.advice  # type: ignore[union-attr]
+        assert (line in shown) == (bool(decision.allowed_techniques) or not advice), line
+    questions = _section(lines, "Questions still to answer:")
+    assert questions == [
+        f"  - {field_specs()[name].question} [{name}]" for name in decision.questions
+    ]
     for therapy in decision.complementary_therapies:
         assert f"  - {therapy.name}: {therapy.note}" in lines
+
+
+def test_empty_profile_says_each_reason_once():
+    """With nothing known, the seven reasons that block everything are said once each."""
+    run = cli("evaluate", "-", stdin="{}")
+    blocked = _section(run.out.splitlines(), "Blocked techniques:")
+    assert blocked[0] == "  Every technique (4) is blocked, because:"
+    assert len(blocked) == 8
+    assert all(line.startswith("    - We need to know ") for line in blocked[1:])
+
+
+def test_partly_blocked_techniques_list_their_own_reasons(tmp_path):
+    """When only some techniques are blocked, each lists its own reasons under it."""
+    directory = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", directory)
+    (directory / "thumb.yaml").write_text(
+        "rules:\n"
+        "  - id: no-thumb\n"
+        "    description: Moderate pain rules out thumb pressure.\n"
+        "    when: pain_level >= 5\n"
+        "    block: [thumb_pressure]\n"
+        "    verdict: proceed\n",
+        encoding="utf-8",
+    )
+    run = cli("evaluate", "--rules", directory, write_profile(tmp_path, {**SAFE, "pain_level": 5}))
+    assert _section(run.out.splitlines(), "Blocked techniques:") == [
+        "  - Thumb pressure (thumb_pressure)",
+        "      - Moderate pain rules out thumb pressure. [no-thumb]",
+    ]
+
+
+def test_massage_advice_is_left_out_when_nothing_is_allowed():
+    """With nothing allowed, advice on how to massage is left out, and the summary says so."""
+    run = cli("evaluate", ROOT / "examples" / "open-wound.json")
+    shown = _section(run.out.splitlines(), "Warnings:")
+    assert not any("[gentle-pressure]" in line for line in shown)
+    assert shown[-1] == (
+        "  (3 pieces of advice on how to massage will be shown once a technique is allowed; "
+        "--json lists every warning)"
+    )
+    data = json.loads(cli("evaluate", "--json", ROOT / "examples" / "open-wound.json").out)
+    assert "gentle-pressure" in [w["code"] for w in data["warnings"]]
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=EXAMPLE_IDS)
@@ -412,7 +491,7 @@ def test_explain_shows_the_decision_first():
         ),
         f"Referral: {decision.referral.level}",
         "Allowed techniques: none",
-        "Questions still to answer: " + ", ".join(decision.questions),
+        "Questions still to answer:",
     ]
 
 
@@ -506,7 +585,7 @@ def test_custom_rule_file_is_used(tmp_path, custom_rules):
     path = write_profile(tmp_path, {"open_wounds": False})
     run = cli("evaluate", "--rules", custom_rules / "catalogue.yaml", path)
     assert (run.code, run.err) == (0, "")
-    assert "  - Warm soak (soak), light pressure at most" in run.out.splitlines()
+    assert "  - Warm soak (soak): whole foot, light pressure at most" in run.out.splitlines()
 
 
 def test_explain_with_custom_rules_is_exact(tmp_path, custom_rules):
@@ -526,8 +605,10 @@ def test_explain_with_custom_rules_is_exact(tmp_path, custom_rules):
         "    effects: block all techniques; refer see_doctor; verdict see_doctor\n"
         "    source:  test-doc, Wounds\n"
         f"Rule set: {version_}\n"
-        "What would change the verdict (one or two answers):\n"
-        "  open_wounds: true -> false => proceed\n"
+        "What you can do:\n"
+        "  nothing you can do yourself would change the verdict\n"
+        "What would change this (for clinicians: health facts, not things to do):\n"
+        "  - if open_wounds were false instead of true => proceed\n"
     )
 
 

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from neurotriage import Profile, RuleSet, evaluate, load_rules
+from neurotriage._summary import counterfactuals_text
 from neurotriage.analysis import Counterfactual, FieldChange, counterfactuals
 from neurotriage.strategies import profiles
 from tests.clitools import cli, write_profile
@@ -19,6 +20,8 @@ from tests.rulesets import TWO_FLAGS
 from tests.unit.test_loader import with_catalogue
 
 EXAMPLES = ROOT / "examples"
+
+HEALTH_HEADING = "What would change this (for clinicians: health facts, not things to do):"
 
 #: Every known value worth trying per field, written out here (pain: the whole scale).
 KNOWN_VALUES: dict[str, list[Any]] = {
@@ -327,27 +330,68 @@ def test_profile_objects_and_dicts_agree():
 
 
 def explain_section(out: str) -> list[str]:
-    """The lines of explain's 'What would change the verdict' section."""
+    """The lines of explain's two 'what would change it' sections."""
     lines = out.splitlines()
-    return lines[lines.index("What would change the verdict (one or two answers):") + 1 :]
+    return lines[lines.index("What you can do:") :]
 
 
 @pytest.mark.parametrize(("profile", "expected"), EXACT)
 def test_explain_ends_with_the_counterfactuals(tmp_path, profile, expected):
-    """``explain`` ends with the section, one indented line per counterfactual."""
+    """``explain`` ends with what the person can do, then the health what-ifs, all listed."""
     run = cli("explain", write_profile(tmp_path, profile))
     assert (run.code, run.err) == (0, "")
-    assert explain_section(run.out) == [f"  {line}" for line in expected]
+    section = explain_section(run.out)
+    assert section == counterfactuals_text(counterfactuals(profile))
+    split = section.index(HEALTH_HEADING)
+    for item in counterfactuals(profile):
+        if item.kind == "health":
+            changes = " and ".join(
+                f"{c.field} were {c.after_text} instead of {c.before_text}" for c in item.changes
+            )
+            assert f"  - if {changes} => {item.verdict}" in section[split:]
+    assert len(section) - split - 1 == max(1, len(counterfactuals(profile).health_facts))
+
+
+def test_explain_sections_for_an_uncleared_diabetic(tmp_path):
+    """Clearance is what the person can do; every health fact is a what-if for clinicians."""
+    run = cli("explain", write_profile(tmp_path, example("diabetes-not-cleared")))
+    assert explain_section(run.out) == [
+        "What you can do:",
+        "  - get a doctor or physical therapist to agree to foot massage => proceed",
+        HEALTH_HEADING,
+        "  - if diabetes were false instead of true => consult_first",
+        "  - if pain_level were 7 instead of 4 => see_doctor",
+        "  - if symptoms_worsening were true instead of false => see_doctor",
+        "  - if open_wounds were true instead of false => see_doctor",
+        "  - if foot_infection were true instead of false => see_doctor",
+        "  - if sharp_pain_during_massage were true instead of false => stop",
+    ]
+
+
+def test_explain_asks_open_questions_without_suggesting_answers(tmp_path):
+    """An open question is something to answer, never an answer to give."""
+    run = cli("explain", write_profile(tmp_path, example("missing-answers")))
+    section = explain_section(run.out)
+    actions = section[1 : section.index(HEALTH_HEADING)]
+    answer = "  - answer: {} (your answer can change the verdict)"
+    assert actions == [
+        answer.format("How much pain are you in, from 0 (none) to 10 (the worst)? [pain_level]"),
+        answer.format("Are your neuropathy symptoms getting worse? [symptoms_worsening]"),
+        answer.format("Do you have an infection on your feet? [foot_infection]"),
+        answer.format("Which other health conditions do you have (if any)? [other_conditions]"),
+    ]
 
 
 def test_explain_says_when_nothing_changes_it(tmp_path):
-    """With no counterfactual, explain says no change of one or two answers changes it."""
+    """With no counterfactual, both sections say so."""
     rules = with_catalogue(tmp_path / "rules", {"rules.yaml": ALWAYS_STOP})
     run = cli("explain", "--rules", rules, write_profile(tmp_path, SAFE))
     assert (run.code, run.err) == (0, "")
     assert run.out.endswith(
-        "What would change the verdict (one or two answers):\n"
-        "  no change of one or two answers changes it\n"
+        "What you can do:\n"
+        "  nothing you can do yourself would change the verdict\n"
+        f"{HEALTH_HEADING}\n"
+        "  no change of one or two health facts changes the verdict\n"
     )
 
 
@@ -366,5 +410,37 @@ def test_explain_with_custom_rules_lists_the_pair(tmp_path):
     run = cli("explain", "--rules", rules, path)
     assert (run.code, run.err) == (0, "")
     assert explain_section(run.out) == [
-        "  open_wounds: true -> false, foot_infection: true -> false => proceed"
+        "What you can do:",
+        "  nothing you can do yourself would change the verdict",
+        HEALTH_HEADING,
+        (
+            "  - if open_wounds were false instead of true and foot_infection were false "
+            "instead of true => proceed"
+        ),
     ]
+
+
+def _is_action(change: FieldChange) -> bool:
+    """Answering an open question, clearance, or lighter pressure: spelled out here."""
+    if change.before is None:
+        return True
+    if change.field == "cleared_by_clinician":
+        return change.after is True
+    if change.field == "requested_pressure":
+        order = ["light", "moderate", "firm"]
+        return order.index(change.after) < order.index(change.before)
+    return False
+
+
+@settings(
+    max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(profiles())
+def test_actions_and_health_facts_split_exactly(profile):
+    """Actions are only what a person can do; every change of a health fact is for clinicians."""
+    found = counterfactuals(profile)
+    assert len(found.actions) + len(found.health_facts) == len(found)
+    for item in found.actions:
+        assert all(_is_action(change) for change in item.changes), str(item)
+    for item in found.health_facts:
+        assert not all(_is_action(change) for change in item.changes), str(item)

@@ -12,7 +12,12 @@ than run for more than about :data:`MAX_SECONDS` or :data:`MAX_BYTES`.
 """
 
 from neurotriage.analysis._budget import MAX_BYTES, MAX_SECONDS, FieldSize, SpaceTooLargeError
-from neurotriage.analysis._counterfactual import Counterfactual, FieldChange, counterfactuals
+from neurotriage.analysis._counterfactual import (
+    Counterfactual,
+    Counterfactuals,
+    FieldChange,
+    counterfactuals,
+)
 from neurotriage.analysis._coverage import CoverageRecorder, RuleCoverage, rule_coverage
 from neurotriage.analysis._diff import Change, ChangeGroup, RuleSetDiff, WordingChange, diff
 from neurotriage.analysis._lint import Finding, lint, lint_path
@@ -26,6 +31,7 @@ __all__ = [
     "ChangeGroup",
     "Counterexample",
     "Counterfactual",
+    "Counterfactuals",
     "CoverageRecorder",
     "FieldChange",
     "FieldSize",

@@ -11,7 +11,7 @@ import dataclasses
 import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from neurotriage._evaluate import as_profile
 from neurotriage._loader import default_rules
@@ -20,10 +20,13 @@ from neurotriage.analysis._space import OTHER_ITEM, InputSpace, input_space
 from neurotriage.combine import outcome
 from neurotriage.decision import Verdict
 from neurotriage.engines import resolve_backend
-from neurotriage.profile import Profile
+from neurotriage.profile import Profile, field_specs
 from neurotriage.ruleset import RuleSet
 
-__all__ = ["Counterfactual", "FieldChange", "counterfactuals"]
+__all__ = ["Counterfactual", "Counterfactuals", "FieldChange", "counterfactuals"]
+
+#: What a counterfactual is: something the person can do, or a what-if about their health.
+Kind = Literal["action", "health"]
 
 
 @dataclass(frozen=True)
@@ -40,18 +43,82 @@ class FieldChange:
     other: str | None = dataclasses.field(default=OTHER_ITEM, compare=False, repr=False)
 
     def __str__(self) -> str:
-        return f"{self.field}: {_shown(self.before)} -> {_shown(self.after, self.other)}"
+        return f"{self.field}: {self.before_text} -> {self.after_text}"
+
+    @property
+    def before_text(self) -> str:
+        """The value before, as the reports show it (``unknown``, ``true``, ``none``...)."""
+        return _shown(self.before)
+
+    @property
+    def after_text(self) -> str:
+        """The value after, as the reports show it (``[any other condition]``...)."""
+        return _shown(self.after, self.other)
+
+    @property
+    def is_answer(self) -> bool:
+        """Whether the change answers an open question (unknown to a known value)."""
+        return self.before is None
 
 
 @dataclass(frozen=True)
 class Counterfactual:
-    """A minimal set of answer changes and the verdict they would lead to."""
+    """A minimal set of answer changes and the verdict they would lead to.
+
+    ``kind`` is ``"action"`` when every change is something the person can do
+    themselves: answer an open question, or change an actionable field
+    (clearance, the pressure asked for) in its safer direction. Anything else
+    changes a health fact, or undoes a safe choice: ``"health"``, a what-if
+    for clinicians, never advice to the person.
+    """
 
     changes: tuple[FieldChange, ...]
     verdict: Verdict
+    kind: Kind = dataclasses.field(default="health", compare=False)
 
     def __str__(self) -> str:
         return ", ".join(str(c) for c in self.changes) + f" => {self.verdict}"
+
+
+class Counterfactuals(tuple[Counterfactual, ...]):
+    """Every counterfactual found, single changes first, then pairs.
+
+    ``actions`` are those a person can act on; ``health_facts`` the changes of
+    health facts, for clinicians. Together they are the whole tuple.
+    """
+
+    __slots__ = ()
+
+    @property
+    def actions(self) -> tuple[Counterfactual, ...]:
+        """The counterfactuals made only of what the person can do themselves."""
+        return tuple(item for item in self if item.kind == "action")
+
+    @property
+    def health_facts(self) -> tuple[Counterfactual, ...]:
+        """The counterfactuals that change a health fact (for clinicians, not advice)."""
+        return tuple(item for item in self if item.kind == "health")
+
+
+def _is_action(change: FieldChange) -> bool:
+    """Whether the person can make ``change`` themselves, in its safer direction."""
+    if change.is_answer:
+        return True
+    spec = field_specs()[change.field]
+    if not spec.actionable:
+        return False
+    if spec.relaxing:
+        return change.after is True
+    if spec.kind == "enum":
+        return spec.values.index(change.after) < spec.values.index(change.before)
+    if spec.kind == "int":
+        return bool(change.after < change.before)
+    return False
+
+
+def _counterfactual(changes: tuple[FieldChange, ...], verdict: Verdict) -> Counterfactual:
+    kind: Kind = "action" if all(_is_action(c) for c in changes) else "health"
+    return Counterfactual(changes, verdict, kind)
 
 
 def _shown(value: Any, other: str | None = None) -> str:
@@ -88,11 +155,13 @@ def counterfactuals(
     rules: RuleSet | None = None,
     backend: str | None = None,
     max_changes: int = 2,
-) -> tuple[Counterfactual, ...]:
+) -> Counterfactuals:
     """The minimal changes of one or two answers that change ``profile``'s verdict.
 
     Answers only change to known values (never to "unknown"). Single changes
-    come first, then pairs, each in Profile field order. Raises
+    come first, then pairs, each in Profile field order. The result's
+    ``actions`` are what the person can do; its ``health_facts`` what-ifs
+    for clinicians (see :class:`Counterfactual`). Raises
     :class:`SpaceTooLargeError` before trying any if there are too many to try.
     """
     if (
@@ -134,12 +203,12 @@ def counterfactuals(
         verdict = verdict_of((change,))
         if verdict != current:
             alone.add(position)
-            found.append(Counterfactual((change,), verdict))
+            found.append(_counterfactual((change,), verdict))
     if max_changes == 2:
         for (i, first), (j, second) in itertools.combinations(enumerate(singles), 2):
             if first.field == second.field or i in alone or j in alone:
                 continue
             verdict = verdict_of((first, second))
             if verdict != current:
-                found.append(Counterfactual((first, second), verdict))
-    return tuple(found)
+                found.append(_counterfactual((first, second), verdict))
+    return Counterfactuals(found)
