@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from neurotriage.profile import Profile
 
 __all__ = [
+    "MAX_NESTING",
     "MAX_PROFILE_BYTES",
     "InputError",
     "describe_validation",
@@ -94,6 +95,29 @@ def _read_bytes(name: str, stdin: IO[str]) -> bytes:
         return handle.read(limit)
 
 
+#: A profile is two levels deep (an object holding a list of names); deeper
+#: JSON than this is refused as "nested too deeply", on every Python version.
+MAX_NESTING = 32
+_TOO_DEEP = "is not a valid profile: it is nested too deeply"
+
+
+def _nesting(data: Any) -> int:
+    """How deep ``data`` nests lists and objects (a scalar is 0), without recursion."""
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = (
+            item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        )
+        if children is None:
+            continue
+        deepest = max(deepest, depth)
+        if deepest > MAX_NESTING:
+            return deepest
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
 def parse_profile(text: str, *, one_line: bool = False) -> Profile:
     """The Profile in JSON ``text``.
 
@@ -107,9 +131,13 @@ def parse_profile(text: str, *, one_line: bool = False) -> Profile:
         at = f"column {err.colno}" if one_line else f"line {err.lineno}, column {err.colno}"
         raise InputError(f"is not valid JSON: {err.msg} at {at}") from err
     except RecursionError as err:
-        raise InputError("is not a valid profile: it is nested too deeply") from err
+        raise InputError(_TOO_DEEP) from err
     except ValueError as err:
         raise InputError(f"is not a valid profile: {err}") from err
+    if _nesting(data) > MAX_NESTING:
+        # where json.loads goes without a RecursionError depends on the Python
+        # version (3.13 parses 5,000 levels), so the limit is ours, the same everywhere
+        raise InputError(_TOO_DEEP)
     if not isinstance(data, dict):
         kind = _JSON_TYPES.get(type(data), type(data).__name__)
         raise InputError(f"must hold a JSON object of profile fields, not {kind}")
