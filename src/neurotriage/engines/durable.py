@@ -24,23 +24,30 @@ regression test in ``tests/regressions/``:
 * Facts are JSON-like: unknown fields are left out; enums carry their rank for
   ordering; lists become their length and one boolean per membership test.
 * The C ruleset is freed when its engine is garbage-collected.
-* Its capacity is limited (an ``or`` of more than 512 tests hangs compiling,
-  more than 8192 expanded alternatives or about 250 fact properties are
-  refused): the loader keeps every rule set well inside those limits, and
-  any refusal left surfaces as BackendError, never durable's own error.
+* Its tables have fixed sizes (durable-rules' ``rete.c`` and ``events.c``):
+  too many rules, conditions with too many ``and``/``or`` groups, too many
+  rules with one condition, or a profile passing too many tests at once make
+  it refuse to compile, answer wrongly or refuse a profile. The limits are
+  below, measured on 2.0.28; :func:`check_capacity` models the network durable
+  builds and the loader refuses every rule set that passes one, so what loads
+  runs on every backend. Any refusal left still surfaces as BackendError.
+* The C module is imported when an engine is made, not with this module: the
+  limits and :func:`check_capacity` work where durable-rules does not import.
 """
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import json
 import threading
 import weakref
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-import durable_rules_engine
-
 from neurotriage._errors import BackendError
+from neurotriage.engines._durable_network import Choice, Network, Unit
 from neurotriage.language import (
     Always,
     And,
@@ -52,12 +59,28 @@ from neurotriage.language import (
     Known,
     Not,
     Or,
+    walk,
 )
 from neurotriage.language._semantics import to_nnf
 from neurotriage.profile import FieldSpec, Profile, field_specs
-from neurotriage.ruleset import RuleSet
+from neurotriage.ruleset import Rule, RuleSet
 
-__all__ = ["HANDLED", "MARKER", "DurableEngine", "compile_rules"]
+__all__ = [
+    "HANDLED",
+    "MARKER",
+    "MAX_BRANCHES_PER_TEST",
+    "MAX_FACT_PROPERTIES",
+    "MAX_GROUPS",
+    "MAX_MATCHED_AT_ONCE",
+    "MAX_MEMBERSHIP_TESTS",
+    "MAX_RULES",
+    "MAX_RULES_PER_CONDITION",
+    "MAX_TESTS_PER_TEST",
+    "CapacityProblem",
+    "DurableEngine",
+    "check_capacity",
+    "compile_rules",
+]
 
 #: A field every asserted fact carries and session state never does.
 MARKER = "neurotriage__fact"
@@ -83,9 +106,10 @@ class _Compiler:
         if isinstance(node, Always):
             return {MARKER: 1}
         if isinstance(node, And | Or):
-            if not node.items:  # empty and: always; empty or: never (the marker is never 0)
+            items = _flattened(node)
+            if not items:  # empty and: always; empty or: never (the marker is never 0)
                 return {MARKER: 1 if isinstance(node, And) else 0}
-            parts = [self.expression(item) for item in node.items]
+            parts = [self.expression(item) for item in items]
             return (
                 parts[0] if len(parts) == 1 else {"$and" if isinstance(node, And) else "$or": parts}
             )
@@ -117,17 +141,235 @@ class _Compiler:
         return {_JSON_OPS[node.op]: {name: value}}
 
 
-def compile_rules(ruleset: RuleSet) -> tuple[dict[str, Any], dict[tuple[str, str], str]]:
-    """The durable JSON definition (rule id -> ``all`` expression) and membership keys."""
+def _flattened(node: And | Or) -> list[Condition]:
+    """The items of ``node``, with nested groups of the same kind merged into it.
+
+    ``a and (b and c)`` is ``a and b and c``: the same condition in fewer of
+    durable's groups (see MAX_GROUPS).
+    """
+    items: list[Condition] = []
+    pending = list(reversed(node.items))
+    while pending:
+        item = pending.pop()
+        if type(item) is type(node):
+            pending.extend(reversed(item.items))
+        else:
+            items.append(item)
+    return items
+
+
+def _definition(rules: Iterable[Rule]) -> tuple[dict[str, Any], dict[tuple[str, str], str]]:
     compiler = _Compiler(dict(field_specs()))
-    definition: dict[str, Any] = {
-        rule.id: {
-            "all": [{"m": {"$and": [{MARKER: 1}, compiler.expression(to_nnf(rule.condition))]}}]
-        }
-        for rule in ruleset.rules
-    }
+    definition: dict[str, Any] = {}
+    for rule in rules:
+        condition = compiler.expression(to_nnf(rule.condition))
+        tests = condition["$and"] if set(condition) == {"$and"} else [condition]
+        definition[rule.id] = {"all": [{"m": {"$and": [{MARKER: 1}, *tests]}}]}
     definition[HANDLED] = {"all": [{"m": {MARKER: 1}}]}
     return definition, dict(compiler.membership)
+
+
+def compile_rules(ruleset: RuleSet) -> tuple[dict[str, Any], dict[tuple[str, str], str]]:
+    """The durable JSON definition (rule id -> ``all`` expression) and membership keys."""
+    return _definition(ruleset.rules)
+
+
+# --- Capacity -----------------------------------------------------------------
+# durable-rules 2.0.28 sizes its tables at compile time (rules.h, rete.h,
+# state.h, events.c in jruizgit/rules). Each limit below was read there and
+# then found by bisection against the installed C module; the regression
+# tests load a rule set at each limit and run it on durable, and one past it
+# must be refused at load time.
+
+#: Rules in a rule set: durable takes 4096 actions (MAX_ACTIONS; error 106)
+#: and the internal HANDLED rule is one of them.
+MAX_RULES = 4095
+#: ``and``/``or`` groups in one compiled condition, the rule's own ``and``
+#: included: each takes two of the 32 slots of a rule's expression sequence
+#: (MAX_SEQUENCE_EXPRESSIONS, error 113), and the 32nd slot is refused.
+MAX_GROUPS = 15
+#: Rules whose compiled conditions are the same chain of tests end at one
+#: node, whose beta list has 256 slots (BETA_LIST_LENGTH, error 108). A full
+#: list has no end marker: with 256 rules durable reads past it and fires a
+#: rule that does not hold, so the limit is one less.
+MAX_RULES_PER_CONDITION = 255
+#: Forward nodes (one per ``or`` branch ending at a test, repeats kept) and
+#: ``is unknown`` tests hung on one test: its next list has 128 slots
+#: (NEXT_LIST_LENGTH, error 107) and needs an end marker too. MAX_MATCHED_AT_ONCE
+#: is always reached first, since every forward node is followed.
+MAX_BRANCHES_PER_TEST = 127
+#: Different tests following one test: its hash set has 512 slots
+#: (NEXT_BUCKET_LENGTH; error 106 when full, and a lookup in a full set never
+#: ends). The condition language cannot reach it with MAX_MEMBERSHIP_TESTS.
+MAX_TESTS_PER_TEST = 511
+#: Nodes durable's depth-first walk of one fact may hold at once
+#: (MAX_STACK_SIZE in events.c, error 303 while evaluating): a test the fact
+#: passes holds every following test the fact passes too, and every ``or``
+#: branch. Checked at load time against every profile, so no profile is
+#: refused while evaluating.
+MAX_MATCHED_AT_ONCE = 64
+#: Properties of the fact sent for one profile, ``sid`` and the marker
+#: included: durable adds ``id`` and refuses a 255th (MAX_OBJECT_PROPERTIES,
+#: error 302).
+MAX_FACT_PROPERTIES = 253
+#: Different ``"name" in other_conditions`` tests in a rule set: each is one
+#: property of every fact, so this keeps facts far inside MAX_FACT_PROPERTIES.
+MAX_MEMBERSHIP_TESTS = 128
+
+
+@dataclass(frozen=True)
+class CapacityProblem:
+    """A rule that takes its rule set past one of durable-rules' limits.
+
+    ``in_condition`` says the problem is the rule's own condition (located at
+    its ``when``) rather than what the rule set adds up to (located at the rule).
+    """
+
+    rule_id: str
+    message: str
+    in_condition: bool = False
+
+
+def _units(membership: dict[tuple[str, str], str]) -> list[Unit]:
+    """Every way each Profile field can appear in a fact (see DurableEngine.fact)."""
+    keys: dict[str, list[str]] = {}
+    for (name, _), key in membership.items():
+        keys.setdefault(name, []).append(key)
+    units = []
+    for name, spec in field_specs().items():
+        choices: list[Choice] = [Choice({})] if spec.nullable else []
+        if spec.kind == "list":
+            count, own = f"{name}__count", keys.get(name, [])
+            choices.append(Choice({count: 0, **dict.fromkeys(own, False)}))
+            choices.append(Choice({count: 1}, dict.fromkeys(own, (True, False))))
+            properties = {count, *own}
+        elif spec.kind == "enum":
+            rank = f"{name}__rank"
+            choices += [Choice({name: v, rank: i}) for i, v in enumerate(spec.values)]
+            properties = {name, rank}
+        else:
+            values: Sequence[object]
+            if spec.kind == "bool":
+                values = (True, False)
+            else:
+                values = range(spec.low or 0, (spec.high or 0) + 1)
+            choices += [Choice({name: v}) for v in values]
+            properties = {name}
+        units.append(Unit(frozenset(properties), tuple(choices)))
+    units.append(Unit(frozenset({MARKER}), (Choice({MARKER: 1}),)))
+    return units
+
+
+def check_capacity(rules: RuleSet | Iterable[Rule]) -> list[CapacityProblem]:
+    """Every rule that takes the rule set past a durable-rules limit, in rule order.
+
+    Pure Python: it models the network durable builds from what
+    :func:`compile_rules` sends, and works where durable-rules does not import.
+    A rule is reported once, for the first limit it passes.
+    """
+    listed = list(rules.rules if isinstance(rules, RuleSet) else rules)
+    definition, membership = _definition(listed)
+    return _problems(listed, definition, membership)
+
+
+def _problems(
+    rules: Sequence[Rule],
+    definition: dict[str, Any],
+    membership: dict[tuple[str, str], str],
+) -> list[CapacityProblem]:
+    network = Network(definition)
+    found: dict[int, CapacityProblem] = {}
+    for at, message, in_condition in (
+        *_membership_problems(rules),
+        *_compile_problems(rules, network),
+        *_evaluation_problems(rules, network, _units(membership)),
+    ):
+        index = min(at, len(rules) - 1)  # the internal rule comes last and passes nothing
+        found.setdefault(index, CapacityProblem(rules[index].id, message, in_condition))
+    return [found[index] for index in sorted(found)]
+
+
+_Found = Iterator[tuple[int, str, bool]]  # rule index, message, about the rule's own condition
+
+
+def _membership_problems(rules: Sequence[Rule]) -> _Found:
+    seen: set[tuple[str, str]] = set()
+    for index, rule in enumerate(rules):
+        before = len(seen)
+        seen.update((n.field, n.value) for n in walk(rule.condition) if isinstance(n, Contains))
+        if before <= MAX_MEMBERSHIP_TESTS < len(seen):
+            yield (
+                index,
+                (
+                    f"the rule set tests more than {MAX_MEMBERSHIP_TESTS} different names with "
+                    f"'\"name\" in FIELD' (this rule brings it to {len(seen)}); test fewer names"
+                ),
+                False,
+            )
+
+
+def _compile_problems(rules: Sequence[Rule], network: Network) -> _Found:
+    """What makes durable's create_ruleset refuse, or build a network that answers wrongly."""
+    for index, groups in enumerate(network.groups[: len(rules)]):
+        if groups > MAX_GROUPS:
+            yield (
+                index,
+                (
+                    f"in 'when': durable-rules takes at most {MAX_GROUPS} 'and'/'or' groups in "
+                    f"one condition and this one needs {groups} (one for the rule itself and at "
+                    "most one for each 'or', 'in [...]', 'and' inside an 'or' and 'not' of a "
+                    "field that may be unknown); split it into several rules"
+                ),
+                True,
+            )
+    if len(rules) > MAX_RULES:
+        message = f"the rule set has {len(rules)} rules; durable-rules takes at most {MAX_RULES}"
+        yield MAX_RULES, message, False
+    for node in network.nodes:
+        if len(node.betas) > MAX_RULES_PER_CONDITION:
+            first = rules[node.betas[0]].id
+            message = (
+                f"{len(node.betas)} rules have the same condition as this one (the same tests "
+                f"in the same order; the first is '{first}'); durable-rules takes at most "
+                f"{MAX_RULES_PER_CONDITION} rules with one condition; merge them"
+            )
+            yield node.betas[MAX_RULES_PER_CONDITION], message, False
+        if len(node.listed) > MAX_BRANCHES_PER_TEST:
+            message = (
+                f"{len(node.listed)} 'or' branches and 'is unknown' tests, this rule's among "
+                f"them, follow one same test in durable-rules, which takes at most "
+                f"{MAX_BRANCHES_PER_TEST} after one test"
+            )
+            yield node.listed[MAX_BRANCHES_PER_TEST][1], message, False
+        if len(node.hashed) > MAX_TESTS_PER_TEST:
+            message = (
+                f"{len(node.hashed)} different tests, this rule's among them, follow one same "
+                f"test in durable-rules, which takes at most {MAX_TESTS_PER_TEST} after one test"
+            )
+            yield list(node.hashed.values())[MAX_TESTS_PER_TEST].born, message, False
+
+
+def _evaluation_problems(rules: Sequence[Rule], network: Network, units: list[Unit]) -> _Found:
+    """What makes durable refuse some profile while evaluating (its stack, error 303)."""
+    if not rules or network.peak(units) <= MAX_MATCHED_AT_ONCE:
+        return
+    low, high = 0, len(rules)  # find the first rule whose addition passes the limit
+    while high - low > 1:
+        middle = (low + high) // 2
+        if network.peak(units, middle) > MAX_MATCHED_AT_ONCE:
+            high = middle
+        else:
+            low = middle
+    yield (
+        high - 1,
+        (
+            f"with the rules before it, this rule lets one profile pass "
+            f"{network.peak(units, high)} tests at once in durable-rules, which follows at most "
+            f"{MAX_MATCHED_AT_ONCE} at a time; give rules that can hold together a shared first "
+            "test, or fewer 'or' branches that can hold together"
+        ),
+        False,
+    )
 
 
 def _rule_id(message: str) -> str:
@@ -152,16 +394,24 @@ class DurableEngine:
         self._membership: dict[str, list[tuple[str, str]]] = {}
         for (name, value), key in membership.items():
             self._membership.setdefault(name, []).append((value, key))
+        self._c: Any = importlib.import_module("durable_rules_engine")  # optional: imported here
         self._lock = threading.Lock()
         self._sids = itertools.count()
         self._known_ids = frozenset(definition)
+        # The loader refuses these already; a RuleSet made by hand is checked
+        # here, since past some limits durable compiles but answers wrongly.
+        for problem in _problems(ruleset.rules, definition, membership)[:1]:
+            raise BackendError(
+                f"durable-rules cannot take this rule set: rule '{problem.rule_id}': "
+                f"{problem.message}"
+            )
         try:
-            self._handle = durable_rules_engine.create_ruleset(
+            self._handle = self._c.create_ruleset(
                 f"neurotriage_{id(self):x}", json.dumps(definition, ensure_ascii=False)
             )
-        except durable_rules_engine.error as err:
+        except self._c.error as err:
             raise BackendError(f"durable-rules cannot compile this rule set: {err}") from err
-        weakref.finalize(self, durable_rules_engine.delete_ruleset, self._handle)
+        weakref.finalize(self, self._c.delete_ruleset, self._handle)
 
     def fact(self, profile: Profile) -> dict[str, Any]:
         """The profile flattened into the JSON fact the rules match."""
@@ -189,10 +439,10 @@ class DurableEngine:
             sid = str(next(self._sids))
             fact["sid"] = sid
             try:
-                status, state = durable_rules_engine.assert_fact(
+                status, state = self._c.assert_fact(
                     self._handle, json.dumps(fact, ensure_ascii=False)
                 )
-            except durable_rules_engine.error as err:
+            except self._c.error as err:
                 raise BackendError(f"durable-rules refused the profile: {err}") from err
             if status != 0:
                 # Never delete an unhandled session (that crashes durable); the
@@ -203,17 +453,17 @@ class DurableEngine:
             except Exception as err:
                 raise BackendError(f"durable-rules failed to evaluate the profile: {err}") from err
             finally:
-                durable_rules_engine.delete_state(self._handle, sid)
+                self._c.delete_state(self._handle, sid)
 
     def _collect(self, state: int) -> frozenset[str]:
         fired: set[str] = set()  # a rule with `or` fires once per matching disjunct
-        started = durable_rules_engine.start_action_for_state(self._handle, state)
+        started = self._c.start_action_for_state(self._handle, state)
         message = started[1] if started else None
         while message:
             rule_id = _rule_id(message)
             if rule_id not in self._known_ids:
                 raise BackendError(f"durable-rules reported an unexpected action {rule_id!r}")
             fired.add(rule_id)
-            message = durable_rules_engine.complete_and_start_action(self._handle, state)
+            message = self._c.complete_and_start_action(self._handle, state)
         fired.discard(HANDLED)
         return frozenset(fired)
