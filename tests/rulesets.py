@@ -37,7 +37,7 @@ rules:
 
 
 def blocking_rules(directory: Path, *whens: str) -> Path:
-    """``directory`` holding the default catalogue and one rule ``rN`` blocking all per condition."""
+    """``directory`` with the default catalogue and one rule ``rN`` blocking all per condition."""
     directory.mkdir(exist_ok=True)
     (directory / "techniques.yaml").write_text((_ROOT / "rules" / "techniques.yaml").read_text())
     rules = [

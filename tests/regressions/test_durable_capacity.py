@@ -66,8 +66,10 @@ def test_too_many_membership_tests_are_a_rule_error(tmp_path):
         )
     assert caught.value.rule_id == "r2"
     assert [p.message for p in caught.value.problems] == [
-        "the rule set tests more than 128 different names with '\"name\" in FIELD'"
-        " (this rule brings it to 200); test fewer names"
+        (
+            "the rule set tests more than 128 different names with '\"name\" in FIELD'"
+            " (this rule brings it to 200); test fewer names"
+        )
     ]
 
 
