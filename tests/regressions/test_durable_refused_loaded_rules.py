@@ -26,7 +26,11 @@ from hypothesis import strategies as st
 
 from neurotriage import BackendError, Profile, RuleError, RuleSet, evaluate, load_rules
 from neurotriage.engines import durable, durable_available
+from neurotriage.engines._durable_compiler import Compiler, fact_units
+from neurotriage.engines.durable import compile_rules
 from neurotriage.language import Compare, Condition, Contains, Empty, Known, Not, walk
+from neurotriage.profile import field_specs
+from neurotriage.strategies import profiles
 from tests.conftest import DURABLE_EXPECTED, SAFE, available_backends, requires_durable
 from tests.rulesets import blocking_rules, names
 
@@ -243,12 +247,12 @@ def test_4095_rules_run_everywhere_and_4096_are_refused(tmp_path):
 
 def test_the_language_cannot_reach_the_other_limits():
     """No test can be followed by 512 different ones, and no fact has 254 properties."""
-    compiler = durable._Compiler(dict(durable.field_specs()))
+    compiler = Compiler(dict(field_specs()))
     leaves: list[Condition] = [Empty("other_conditions", empty=e) for e in (True, False)]
     for index in range(durable.MAX_MEMBERSHIP_TESTS):
         name = Contains("other_conditions", f"c{index}")
         leaves += [name, Not(name)]
-    for spec in durable.field_specs().values():
+    for spec in field_specs().values():
         leaves.append(Known(spec.name, known=True))
         if spec.kind == "bool":
             leaves += [Compare(spec.name, op, v) for op in ("==", "!=") for v in (True, False)]
@@ -257,7 +261,7 @@ def test_the_language_cannot_reach_the_other_limits():
             leaves += [Compare(spec.name, op, v) for op in OPS for v in values]
     tests = {json.dumps(compiler.expression(leaf), sort_keys=True) for leaf in leaves}
     assert len(tests) + 2 <= durable.MAX_TESTS_PER_TEST  # and the marker: true, or never
-    units = durable._units(compiler.membership)  # the domain check_capacity uses
+    units = fact_units(compiler.membership)  # the domain check_capacity uses
     widest = sum(max(len({*c.fixed, *c.free}) for c in unit.choices) for unit in units)
     assert widest + 1 <= durable.MAX_FACT_PROPERTIES  # the marker is a unit; and sid
 
@@ -321,12 +325,16 @@ def test_durable_rules_itself_fails_one_past_each_limit(raw):
     assert len(fired(raw(spread[: durable.MAX_RULES]), fact)) == 373  # 372 rules hold
     refuses(106, raw, spread)
 
-    same = [{"d": True}] * durable.MAX_RULES_PER_CONDITION
-    assert "r255" not in fired(raw([*same, {"e": True}]), {"d": True})
-    assert "r256" in fired(raw([*same, {"d": True}, {"e": True}]), {"d": True})  # wrong
-    refuses(108, raw, [*same, {"d": True}, {"d": True}])
+    # A full table has no end marker, so durable reads the next table on: the
+    # rule after one test's tables (here 'e') is what it reads, so it is known.
+    same, other = [{"d": True}] * durable.MAX_RULES_PER_CONDITION, {"e": True}
+    assert "r255" not in fired(raw([*same, other]), {"d": True})
+    assert "r256" in fired(raw([*same, {"d": True}, other]), {"d": True})  # a wrong answer
+    refuses(108, raw, [*same, other, {"d": True}, {"d": True}])
 
-    refuses(107, raw, [{"$or": [{"d": True}] * (durable.MAX_BRANCHES_PER_TEST + 2)}])
+    branches = durable.MAX_BRANCHES_PER_TEST + 1
+    tail = [{"$or": [{"d": True}, {f"z{i}": True}]} for i in range(branches)]
+    refuses(107, raw, [{"$or": [{"d": True}, other]}, *tail])
 
     once = durable.MAX_MATCHED_AT_ONCE
     wide = raw([{f"k{i}": True} for i in range(once + 1)])
@@ -459,3 +467,31 @@ def test_every_rule_set_is_refused_at_load_or_runs_alike_on_durable(whens, data)
         }
     )
     assert_runs_alike(rules, *data.draw(st.lists(some, max_size=4)))
+
+
+@pytest.fixture(scope="module")
+def every_field(tmp_path_factory: pytest.TempPathFactory) -> RuleSet:
+    """A rule set that reads every Profile field and tests three names."""
+    whens = [f"{spec.name} is known" for spec in field_specs().values() if spec.nullable]
+    whens += ["cleared_by_clinician", "sharp_pain_during_massage", "requested_pressure > 'light'"]
+    return load(tmp_path_factory.mktemp("every") / "rules", *whens, *names(3))
+
+
+@requires_durable
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_the_facts_the_check_assumes_are_the_facts_durable_gets(every_field, data):
+    """Each field's part of a fact durable gets is one of the ways fact_units lists."""
+    profile = data.draw(profiles(every_field))
+    fact = every_field.engine("durable").fact(profile)
+    count = "other_conditions__count"
+    if count in fact:  # only ever compared with 0: 1 stands for every other count
+        fact[count] = min(fact[count], 1)
+    for unit in fact_units(compile_rules(every_field)[1]):
+        part = {prop: value for prop, value in fact.items() if prop in unit.properties}
+        assert any(
+            {prop: part.get(prop) for prop in choice.fixed} == dict(choice.fixed)
+            and set(part) <= {*choice.fixed, *choice.free}
+            and all(part.get(prop) in values for prop, values in choice.free.items())
+            for choice in unit.choices
+        ), (unit.properties, part)

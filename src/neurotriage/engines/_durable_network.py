@@ -226,20 +226,25 @@ class Network:
                 yield child
 
     def _post_order(self, limit: int) -> list[Node]:
+        """Every node below the root, children before parents (the network is acyclic)."""
         order: list[Node] = []
         done: set[int] = set()
+        active = {id(self.root)}
         stack: list[tuple[Node, Iterator[Node]]] = [(self.root, self._children(self.root, limit))]
         while stack:
             node, children = stack[-1]
             for child in children:
+                if id(child) in active:  # pragma: no cover - durable's construction has no cycles
+                    raise ValueError("the modelled network has a cycle")
                 if id(child) not in done:
+                    active.add(id(child))
                     stack.append((child, self._children(child, limit)))
                     break
             else:
                 stack.pop()
-                if id(node) not in done:
-                    done.add(id(node))
-                    order.append(node)
+                active.discard(id(node))
+                done.add(id(node))
+                order.append(node)
         return order
 
     def _depth(
@@ -263,11 +268,11 @@ class Network:
             below = depth.get(id(child), 0)
             if below == 0:
                 continue
-            with_child = pushed
-            unit = owner.get(child.test.prop) if child.test is not None else None
-            if unit is not None:
+            with_child = pushed  # a forward node is always pushed
+            test = child.test
+            if test is not None and (unit := owner.get(test.prop)) is not None:
                 tally = tallies[id(unit)]
-                best = tally.best(child.test)  # type: ignore[arg-type]
+                best = tally.best(test)
                 if best is None:
                     continue  # no fact passes this child's test: never walked
                 with_child += best - tally.top

@@ -19,8 +19,8 @@ regression test in ``tests/regressions/``:
 * The C engine is not thread-safe: each engine serialises calls with a lock.
 * A condition the session state itself satisfies (``$nex``, an always rule)
   re-fires forever: every rule also requires a marker field only facts carry.
-* A rule whose condition has ``or`` is split into one rule per disjunct and
-  may fire more than once; fired rules are collected as a set.
+* A rule whose condition has ``or`` fires once per way it holds (durable
+  follows every branch that holds); fired rules are collected as a set.
 * Facts are JSON-like: unknown fields are left out; enums carry their rank for
   ordering; lists become their length and one boolean per membership test.
 * The C ruleset is freed when its engine is garbage-collected.
@@ -47,22 +47,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from neurotriage._errors import BackendError
-from neurotriage.engines._durable_network import Choice, Network, Unit
-from neurotriage.language import (
-    Always,
-    And,
-    Compare,
-    Condition,
-    Contains,
-    Empty,
-    InSet,
-    Known,
-    Not,
-    Or,
-    walk,
-)
-from neurotriage.language._semantics import to_nnf
-from neurotriage.profile import FieldSpec, Profile, field_specs
+from neurotriage.engines._durable_compiler import HANDLED, MARKER, fact_units, rules_definition
+from neurotriage.engines._durable_network import Network, Unit
+from neurotriage.language import Contains, walk
+from neurotriage.profile import Profile, field_specs
 from neurotriage.ruleset import Rule, RuleSet
 
 __all__ = [
@@ -82,96 +70,10 @@ __all__ = [
     "compile_rules",
 ]
 
-#: A field every asserted fact carries and session state never does.
-MARKER = "neurotriage__fact"
-#: An internal rule that matches every fact. A fact no rule handles leaves a
-#: session that durable cannot delete safely (``delete_state`` then reads
-#: uninitialised memory and crashes); this rule means that never happens.
-#: The ``.`` keeps it apart from every rule id a rule file can declare.
-HANDLED = "neurotriage.handled"
-_JSON_OPS = {"!=": "$neq", "<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}
-
-
-class _Compiler:
-    """Translates conditions (in negation normal form) into durable JSON."""
-
-    def __init__(self, specs: dict[str, FieldSpec]) -> None:
-        self.specs = specs
-        self.membership: dict[tuple[str, str], str] = {}
-
-    def member_key(self, name: str, value: str) -> str:
-        return self.membership.setdefault((name, value), f"{name}__has__{len(self.membership)}")
-
-    def expression(self, node: Condition) -> dict[str, Any]:
-        if isinstance(node, Always):
-            return {MARKER: 1}
-        if isinstance(node, And | Or):
-            items = _flattened(node)
-            if not items:  # empty and: always; empty or: never (the marker is never 0)
-                return {MARKER: 1 if isinstance(node, And) else 0}
-            parts = [self.expression(item) for item in items]
-            return (
-                parts[0] if len(parts) == 1 else {"$and" if isinstance(node, And) else "$or": parts}
-            )
-        if isinstance(node, Compare):
-            return self.compare(node)
-        if isinstance(node, InSet):
-            return self.expression(Or(tuple(Compare(node.field, "==", v) for v in node.values)))
-        if isinstance(node, Known):
-            key = node.field
-            if self.specs[key].kind == "list":
-                key = f"{key}__count"  # a list is flattened; its count is present iff it is known
-            return {"$ex" if node.known else "$nex": {key: 1}}
-        if isinstance(node, Empty):
-            count = f"{node.field}__count"
-            return {count: 0} if node.empty else {"$gt": {count: 0}}
-        if isinstance(node, Contains):
-            return {self.member_key(node.field, node.value): True}
-        if isinstance(node, Not) and isinstance(node.item, Contains):
-            return {self.member_key(node.item.field, node.item.value): False}
-        raise TypeError(f"not in negation normal form: {node!r}")  # pragma: no cover
-
-    def compare(self, node: Compare) -> dict[str, Any]:
-        spec = self.specs[node.field]
-        name, value = node.field, node.value
-        if spec.kind == "enum" and node.op not in ("==", "!="):
-            name, value = f"{name}__rank", spec.values.index(str(value))
-        if node.op == "==":
-            return {name: value}
-        return {_JSON_OPS[node.op]: {name: value}}
-
-
-def _flattened(node: And | Or) -> list[Condition]:
-    """The items of ``node``, with nested groups of the same kind merged into it.
-
-    ``a and (b and c)`` is ``a and b and c``: the same condition in fewer of
-    durable's groups (see MAX_GROUPS).
-    """
-    items: list[Condition] = []
-    pending = list(reversed(node.items))
-    while pending:
-        item = pending.pop()
-        if type(item) is type(node):
-            pending.extend(reversed(item.items))
-        else:
-            items.append(item)
-    return items
-
-
-def _definition(rules: Iterable[Rule]) -> tuple[dict[str, Any], dict[tuple[str, str], str]]:
-    compiler = _Compiler(dict(field_specs()))
-    definition: dict[str, Any] = {}
-    for rule in rules:
-        condition = compiler.expression(to_nnf(rule.condition))
-        tests = condition["$and"] if set(condition) == {"$and"} else [condition]
-        definition[rule.id] = {"all": [{"m": {"$and": [{MARKER: 1}, *tests]}}]}
-    definition[HANDLED] = {"all": [{"m": {MARKER: 1}}]}
-    return definition, dict(compiler.membership)
-
 
 def compile_rules(ruleset: RuleSet) -> tuple[dict[str, Any], dict[tuple[str, str], str]]:
     """The durable JSON definition (rule id -> ``all`` expression) and membership keys."""
-    return _definition(ruleset.rules)
+    return rules_definition(ruleset.rules)
 
 
 # --- Capacity -----------------------------------------------------------------
@@ -230,36 +132,6 @@ class CapacityProblem:
     in_condition: bool = False
 
 
-def _units(membership: dict[tuple[str, str], str]) -> list[Unit]:
-    """Every way each Profile field can appear in a fact (see DurableEngine.fact)."""
-    keys: dict[str, list[str]] = {}
-    for (name, _), key in membership.items():
-        keys.setdefault(name, []).append(key)
-    units = []
-    for name, spec in field_specs().items():
-        choices: list[Choice] = [Choice({})] if spec.nullable else []
-        if spec.kind == "list":
-            count, own = f"{name}__count", keys.get(name, [])
-            choices.append(Choice({count: 0, **dict.fromkeys(own, False)}))
-            choices.append(Choice({count: 1}, dict.fromkeys(own, (True, False))))
-            properties = {count, *own}
-        elif spec.kind == "enum":
-            rank = f"{name}__rank"
-            choices += [Choice({name: v, rank: i}) for i, v in enumerate(spec.values)]
-            properties = {name, rank}
-        else:
-            values: Sequence[object]
-            if spec.kind == "bool":
-                values = (True, False)
-            else:
-                values = range(spec.low or 0, (spec.high or 0) + 1)
-            choices += [Choice({name: v}) for v in values]
-            properties = {name}
-        units.append(Unit(frozenset(properties), tuple(choices)))
-    units.append(Unit(frozenset({MARKER}), (Choice({MARKER: 1}),)))
-    return units
-
-
 def check_capacity(rules: RuleSet | Iterable[Rule]) -> list[CapacityProblem]:
     """Every rule that takes the rule set past a durable-rules limit, in rule order.
 
@@ -268,7 +140,7 @@ def check_capacity(rules: RuleSet | Iterable[Rule]) -> list[CapacityProblem]:
     A rule is reported once, for the first limit it passes.
     """
     listed = list(rules.rules if isinstance(rules, RuleSet) else rules)
-    definition, membership = _definition(listed)
+    definition, membership = rules_definition(listed)
     return _problems(listed, definition, membership)
 
 
@@ -282,7 +154,7 @@ def _problems(
     for at, message, in_condition in (
         *_membership_problems(rules),
         *_compile_problems(rules, network),
-        *_evaluation_problems(rules, network, _units(membership)),
+        *_evaluation_problems(rules, network, fact_units(membership)),
     ):
         index = min(at, len(rules) - 1)  # the internal rule comes last and passes nothing
         found.setdefault(index, CapacityProblem(rules[index].id, message, in_condition))
