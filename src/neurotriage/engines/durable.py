@@ -92,8 +92,8 @@ MAX_RULES = 4095
 MAX_GROUPS = 15
 #: Rules whose compiled conditions are the same chain of tests end at one
 #: node, whose beta list has 256 slots (BETA_LIST_LENGTH, error 108). A full
-#: list has no end marker: with 256 rules durable reads past it and fires a
-#: rule that does not hold, so the limit is one less.
+#: list has no end marker: with 256 rules durable reads on into whatever table
+#: follows and may fire a rule that does not hold, so the limit is one less.
 MAX_RULES_PER_CONDITION = 255
 #: Forward nodes (one per ``or`` branch ending at a test, repeats kept) and
 #: ``is unknown`` tests hung on one test: its next list has 128 slots
