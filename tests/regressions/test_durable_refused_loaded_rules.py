@@ -266,6 +266,26 @@ def test_the_language_cannot_reach_the_other_limits():
     assert widest + 1 <= durable.MAX_FACT_PROPERTIES  # the marker is a unit; and sid
 
 
+def test_every_property_the_compiler_can_send_has_its_own_durable_hash():
+    """durable tells properties apart by their 32-bit FNV-1a hash only: none may collide."""
+
+    def fnv1a(name: str) -> int:
+        value = 2166136261
+        for byte in name.encode():
+            value = (value ^ byte) * 16777619 % 2**32
+        return value
+
+    assert fnv1a("$forward") == 739185624  # durable's own HASH_FORWARD: the same function
+    units = fact_units(
+        {
+            ("other_conditions", f"c{i}"): f"other_conditions__has__{i}"
+            for i in range(durable.MAX_MEMBERSHIP_TESTS)
+        }
+    )
+    properties = {prop for unit in units for prop in unit.properties} | {"sid", "id", "$forward"}
+    assert len({fnv1a(prop) for prop in properties}) == len(properties)
+
+
 # --- the limits are durable-rules' own --------------------------------------------
 
 
