@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from neurotriage._errors import RuleError
-from neurotriage._files import Collector, FileResult, parse_when, read_file
+from neurotriage._files import Collector, FileResult, condition_position, parse_when, read_file
 from neurotriage._schema import EXPECTATIONS, InvariantSpec, RuleSpec, SourceSpec
 from neurotriage._sources import find_rule_files, shown_path
-from neurotriage._yaml import LocatedDict
-from neurotriage.language import Contains, walk
+from neurotriage._yaml import LocatedDict, Mark
+from neurotriage.engines.durable import check_capacity
 from neurotriage.profile import field_specs
 from neurotriage.ruleset import (
     Invariant,
@@ -82,7 +82,7 @@ def _build(collector: Collector, files: list[FileResult]) -> RuleSet | None:
     rules: list[Rule] = []
     first_seen: dict[str, tuple[str, int]] = {}
     warn_codes: dict[str, tuple[WarningSpec, str]] = {}
-    membership: set[tuple[str, str]] = set()
+    located: dict[str, tuple[FileResult, LocatedDict]] = {}
     for result in files:
         for spec, raw in result.rules:
             rule = _build_rule(collector, result, spec, raw, techniques=techniques, specs=specs)
@@ -109,7 +109,8 @@ def _build(collector: Collector, files: list[FileResult]) -> RuleSet | None:
                         rule_id=rule.id,
                     )
             rules.append(rule)
-            _count_membership_tests(collector, result, raw, rule, membership)
+            located[rule.id] = (result, raw)
+    _check_capacity(collector, rules, located)
 
     invariants = _build_invariants(collector, files, techniques, rules)
     declared = [r for r in files if r.version is not None]
@@ -138,31 +139,24 @@ def _build(collector: Collector, files: list[FileResult]) -> RuleSet | None:
     )
 
 
-#: At most this many different ``"name" in other_conditions`` tests in a rule
-#: set. durable-rules matches one fact per profile and, measured on 2.0.28,
-#: refuses a fact with more than about 250 properties; each such test is one.
-MAX_MEMBERSHIP_TESTS = 128
-
-
-def _count_membership_tests(
+def _check_capacity(
     collector: Collector,
-    result: FileResult,
-    raw: LocatedDict,
-    rule: Rule,
-    seen: set[tuple[str, str]],
+    rules: list[Rule],
+    located: dict[str, tuple[FileResult, LocatedDict]],
 ) -> None:
-    """Add ``rule``'s membership tests to ``seen``; report the rule that passes the limit."""
-    before = len(seen)
-    seen.update((n.field, n.value) for n in walk(rule.condition) if isinstance(n, Contains))
-    if before <= MAX_MEMBERSHIP_TESTS < len(seen):
-        collector.add(
-            result,
-            f"the rule set tests more than {MAX_MEMBERSHIP_TESTS} different names with "
-            "'\"name\" in FIELD' (this rule brings it to "
-            f"{len(seen)}); test fewer names",
-            mark=raw.mark,
-            rule_id=rule.id,
-        )
+    """Report every rule that takes the rule set past a durable-rules limit.
+
+    Checked for every rule set, whether durable-rules imports here or not: a
+    rule set that loads must run on every backend, wherever it is deployed.
+    """
+    for problem in check_capacity(rules):
+        result, raw = located[problem.rule_id]
+        mark = raw.mark
+        if problem.in_condition:
+            when = raw.value_marks["when"]
+            line, column = condition_position(when, raw["when"], 0, result.lines)
+            mark = Mark(line, column)
+        collector.add(result, problem.message, mark=mark, rule_id=problem.rule_id)
 
 
 def _build_rule(

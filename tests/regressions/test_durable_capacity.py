@@ -1,9 +1,9 @@
 """Rule sets beyond durable-rules' capacity are refused at load time, not at evaluation.
 
-Found by the rule-file robustness tests. durable-rules 2.0.28 hangs compiling
-an ``or`` of more than 512 tests, refuses conditions that expand to more than
-8192 alternatives (error 113) and facts with more than about 250 properties
-(error 302), and its own ``durable_rules_engine.error`` escaped evaluate().
+Found by the rule-file robustness tests: huge conditions, facts with more than
+about 250 properties (error 302), and durable's own ``durable_rules_engine.error``
+escaping evaluate(). The limits themselves are in ``neurotriage.engines.durable``;
+``test_durable_refused_loaded_rules`` covers each of them.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ import time
 from pathlib import Path
 
 import pytest
-import yaml
 
 from neurotriage import BackendError, Profile, RuleError, RuleSet, evaluate, load_rules
 from neurotriage.engines import durable_available
 from neurotriage.language._parser import MAX_ALTERNATIVES
-from tests.conftest import DURABLE_EXPECTED, ROOT, SAFE, available_backends, requires_durable
+from tests.conftest import DURABLE_EXPECTED, SAFE, available_backends, requires_durable
+from tests.rulesets import blocking_rules, names
 
 if durable_available() is None or DURABLE_EXPECTED:
     import durable_rules_engine
@@ -27,19 +27,7 @@ if durable_available() is None or DURABLE_EXPECTED:
 
 def load(directory: Path, *whens: str) -> RuleSet:
     """Load the default catalogue with one blocking rule per condition in ``whens``."""
-    directory.mkdir(exist_ok=True)
-    (directory / "techniques.yaml").write_text((ROOT / "rules" / "techniques.yaml").read_text())
-    rules = [
-        {"id": f"r{index}", "description": "d", "when": when, "block": "all"}
-        for index, when in enumerate(whens)
-    ]
-    (directory / "rules.yaml").write_text(yaml.safe_dump({"rules": rules}, width=10**9))
-    return load_rules(directory)
-
-
-def names(count: int, start: int = 0) -> list[str]:
-    """``"cN" in other_conditions`` tests for ``count`` different names."""
-    return [f'"c{index}" in other_conditions' for index in range(start, start + count)]
+    return load_rules(blocking_rules(directory, *whens))
 
 
 @pytest.mark.parametrize(
@@ -67,24 +55,57 @@ def test_conditions_too_big_for_durable_are_a_rule_error(tmp_path, when):
 
 def test_too_many_membership_tests_are_a_rule_error(tmp_path):
     """More than 128 different ``"name" in other_conditions`` tests in a rule set is refused."""
+    # 64 names after each of two tests no profile passes together: durable can
+    # follow every name a profile lists (see MAX_MATCHED_AT_ONCE).
     with pytest.raises(RuleError) as caught:
-        load(tmp_path / "rules", " or ".join(names(100)), " or ".join(names(100, 100)))
-    assert caught.value.rule_id == "r1"
-    assert caught.value.problems[0].message == (
-        "the rule set tests more than 128 different names with '\"name\" in FIELD'"
-        " (this rule brings it to 200); test fewer names"
-    )
+        load(
+            tmp_path / "rules",
+            "pain_level == 1 and (" + " or ".join(names(64)) + ")",
+            "pain_level == 2 and (" + " or ".join(names(64, 64)) + ")",
+            "pain_level == 3 and (" + " or ".join(names(72, 128)) + ")",
+        )
+    assert caught.value.rule_id == "r2"
+    assert [p.message for p in caught.value.problems] == [
+        (
+            "the rule set tests more than 128 different names with '\"name\" in FIELD'"
+            " (this rule brings it to 200); test fewer names"
+        )
+    ]
 
 
-def test_rule_sets_at_the_limits_load_and_backends_agree(tmp_path):
-    """256 alternatives in one condition and 128 names in all: loads, runs alike everywhere."""
-    rules = load(
-        tmp_path / "rules",
-        " or ".join(names(128)),
-        " and ".join(f"(open_wounds or {n})" for n in names(8)),  # 2**8 = 256 alternatives
-        " or ".join(f"pain_level == {i % 11}" for i in range(256)),
-    )
-    for profile in [{}, SAFE, {"other_conditions": ["c7"]}, {**SAFE, "pain_level": 9}]:
+@pytest.mark.parametrize(
+    "whens",
+    [
+        pytest.param(
+            [
+                # 64 names after each of two tests no profile passes together: the
+                # most durable can follow at once (MAX_MATCHED_AT_ONCE)
+                "pain_level <= 5 and (" + " or ".join(names(64)) + ")",
+                "pain_level > 5 and (" + " or ".join(names(64, 64)) + ")",
+            ],
+            id="128-names",
+        ),
+        pytest.param(
+            [
+                " and ".join(f"(open_wounds or {n})" for n in names(8)),  # 2**8 alternatives
+                " or ".join(f"pain_level == {i % 11}" for i in range(256)),
+            ],
+            id="256-alternatives",
+        ),
+    ],
+)
+def test_rule_sets_at_the_limits_load_and_backends_agree(tmp_path, whens):
+    """256 alternatives in one condition, 128 names in all: loads, runs alike everywhere."""
+    rules = load(tmp_path / "rules", *whens)
+    every_name = [f"c{index}" for index in range(128)]
+    for profile in [
+        {},
+        SAFE,
+        {"other_conditions": ["c7"]},
+        {**SAFE, "pain_level": 9},
+        {**SAFE, "pain_level": 2, "open_wounds": True, "other_conditions": every_name[:100]},
+        {**SAFE, "pain_level": 8, "other_conditions": every_name[28:]},
+    ]:
         decisions = [evaluate(profile, rules=rules, backend=b) for b in available_backends()]
         assert all(d == decisions[0] for d in decisions)
 

@@ -19,115 +19,229 @@ regression test in ``tests/regressions/``:
 * The C engine is not thread-safe: each engine serialises calls with a lock.
 * A condition the session state itself satisfies (``$nex``, an always rule)
   re-fires forever: every rule also requires a marker field only facts carry.
-* A rule whose condition has ``or`` is split into one rule per disjunct and
-  may fire more than once; fired rules are collected as a set.
+* A rule whose condition has ``or`` fires once per way it holds (durable
+  follows every branch that holds); fired rules are collected as a set.
 * Facts are JSON-like: unknown fields are left out; enums carry their rank for
   ordering; lists become their length and one boolean per membership test.
 * The C ruleset is freed when its engine is garbage-collected.
-* Its capacity is limited (an ``or`` of more than 512 tests hangs compiling,
-  more than 8192 expanded alternatives or about 250 fact properties are
-  refused): the loader keeps every rule set well inside those limits, and
-  any refusal left surfaces as BackendError, never durable's own error.
+* Its tables have fixed sizes (durable-rules' ``rete.c`` and ``events.c``):
+  too many rules, conditions with too many ``and``/``or`` groups, too many
+  rules with one condition, or a profile passing too many tests at once make
+  it refuse to compile, answer wrongly or refuse a profile. The limits are
+  below, measured on 2.0.28; :func:`check_capacity` models the network durable
+  builds and the loader refuses every rule set that passes one, so what loads
+  runs on every backend. Any refusal left still surfaces as BackendError.
+* The C module is imported when an engine is made, not with this module: the
+  limits and :func:`check_capacity` work where durable-rules does not import.
 """
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import json
 import threading
 import weakref
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-import durable_rules_engine
-
 from neurotriage._errors import BackendError
-from neurotriage.language import (
-    Always,
-    And,
-    Compare,
-    Condition,
-    Contains,
-    Empty,
-    InSet,
-    Known,
-    Not,
-    Or,
-)
-from neurotriage.language._semantics import to_nnf
-from neurotriage.profile import FieldSpec, Profile, field_specs
-from neurotriage.ruleset import RuleSet
+from neurotriage.engines._durable_compiler import HANDLED, MARKER, fact_units, rules_definition
+from neurotriage.engines._durable_network import Network, Unit
+from neurotriage.language import Contains, walk
+from neurotriage.profile import Profile, field_specs
+from neurotriage.ruleset import Rule, RuleSet
 
-__all__ = ["HANDLED", "MARKER", "DurableEngine", "compile_rules"]
-
-#: A field every asserted fact carries and session state never does.
-MARKER = "neurotriage__fact"
-#: An internal rule that matches every fact. A fact no rule handles leaves a
-#: session that durable cannot delete safely (``delete_state`` then reads
-#: uninitialised memory and crashes); this rule means that never happens.
-#: The ``.`` keeps it apart from every rule id a rule file can declare.
-HANDLED = "neurotriage.handled"
-_JSON_OPS = {"!=": "$neq", "<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}
-
-
-class _Compiler:
-    """Translates conditions (in negation normal form) into durable JSON."""
-
-    def __init__(self, specs: dict[str, FieldSpec]) -> None:
-        self.specs = specs
-        self.membership: dict[tuple[str, str], str] = {}
-
-    def member_key(self, name: str, value: str) -> str:
-        return self.membership.setdefault((name, value), f"{name}__has__{len(self.membership)}")
-
-    def expression(self, node: Condition) -> dict[str, Any]:
-        if isinstance(node, Always):
-            return {MARKER: 1}
-        if isinstance(node, And | Or):
-            if not node.items:  # empty and: always; empty or: never (the marker is never 0)
-                return {MARKER: 1 if isinstance(node, And) else 0}
-            parts = [self.expression(item) for item in node.items]
-            return (
-                parts[0] if len(parts) == 1 else {"$and" if isinstance(node, And) else "$or": parts}
-            )
-        if isinstance(node, Compare):
-            return self.compare(node)
-        if isinstance(node, InSet):
-            return self.expression(Or(tuple(Compare(node.field, "==", v) for v in node.values)))
-        if isinstance(node, Known):
-            key = node.field
-            if self.specs[key].kind == "list":
-                key = f"{key}__count"  # a list is flattened; its count is present iff it is known
-            return {"$ex" if node.known else "$nex": {key: 1}}
-        if isinstance(node, Empty):
-            count = f"{node.field}__count"
-            return {count: 0} if node.empty else {"$gt": {count: 0}}
-        if isinstance(node, Contains):
-            return {self.member_key(node.field, node.value): True}
-        if isinstance(node, Not) and isinstance(node.item, Contains):
-            return {self.member_key(node.item.field, node.item.value): False}
-        raise TypeError(f"not in negation normal form: {node!r}")  # pragma: no cover
-
-    def compare(self, node: Compare) -> dict[str, Any]:
-        spec = self.specs[node.field]
-        name, value = node.field, node.value
-        if spec.kind == "enum" and node.op not in ("==", "!="):
-            name, value = f"{name}__rank", spec.values.index(str(value))
-        if node.op == "==":
-            return {name: value}
-        return {_JSON_OPS[node.op]: {name: value}}
+__all__ = [
+    "HANDLED",
+    "MARKER",
+    "MAX_BRANCHES_PER_TEST",
+    "MAX_FACT_PROPERTIES",
+    "MAX_GROUPS",
+    "MAX_MATCHED_AT_ONCE",
+    "MAX_MEMBERSHIP_TESTS",
+    "MAX_RULES",
+    "MAX_RULES_PER_CONDITION",
+    "MAX_TESTS_PER_TEST",
+    "CapacityProblem",
+    "DurableEngine",
+    "check_capacity",
+    "compile_rules",
+]
 
 
 def compile_rules(ruleset: RuleSet) -> tuple[dict[str, Any], dict[tuple[str, str], str]]:
     """The durable JSON definition (rule id -> ``all`` expression) and membership keys."""
-    compiler = _Compiler(dict(field_specs()))
-    definition: dict[str, Any] = {
-        rule.id: {
-            "all": [{"m": {"$and": [{MARKER: 1}, compiler.expression(to_nnf(rule.condition))]}}]
-        }
-        for rule in ruleset.rules
-    }
-    definition[HANDLED] = {"all": [{"m": {MARKER: 1}}]}
-    return definition, dict(compiler.membership)
+    return rules_definition(ruleset.rules)
+
+
+# --- Capacity -----------------------------------------------------------------
+# durable-rules 2.0.28 sizes its tables at compile time (rules.h, rete.h,
+# state.h, events.c in jruizgit/rules). Each limit below was read there and
+# then found by bisection against the installed C module; the regression
+# tests load a rule set at each limit and run it on durable, and one past it
+# must be refused at load time.
+
+#: Rules in a rule set: durable takes 4096 actions (MAX_ACTIONS; error 106)
+#: and the internal HANDLED rule is one of them.
+MAX_RULES = 4095
+#: ``and``/``or`` groups in one compiled condition, the rule's own ``and``
+#: included: each takes two of the 32 slots of a rule's expression sequence
+#: (MAX_SEQUENCE_EXPRESSIONS, error 113), and the 32nd slot is refused.
+MAX_GROUPS = 15
+#: Rules whose compiled conditions are the same chain of tests end at one
+#: node, whose beta list has 256 slots (BETA_LIST_LENGTH, error 108). A full
+#: list has no end marker: with 256 rules durable reads on into whatever table
+#: follows and may fire a rule that does not hold, so the limit is one less.
+MAX_RULES_PER_CONDITION = 255
+#: Forward nodes (one per ``or`` branch ending at a test, repeats kept) and
+#: ``is unknown`` tests hung on one test: its next list has 128 slots
+#: (NEXT_LIST_LENGTH, error 107) and needs an end marker too. MAX_MATCHED_AT_ONCE
+#: is always reached first, since every forward node is followed.
+MAX_BRANCHES_PER_TEST = 127
+#: Different tests following one test: its hash set has 512 slots
+#: (NEXT_BUCKET_LENGTH; error 106 when full, and a lookup in a full set never
+#: ends). The condition language cannot reach it with MAX_MEMBERSHIP_TESTS.
+MAX_TESTS_PER_TEST = 511
+#: Nodes durable's depth-first walk of one fact may hold at once
+#: (MAX_STACK_SIZE in events.c, error 303 while evaluating): a test the fact
+#: passes holds every following test the fact passes too, and every ``or``
+#: branch. Checked at load time against every profile, so no profile is
+#: refused while evaluating.
+MAX_MATCHED_AT_ONCE = 64
+#: Properties of the fact sent for one profile, ``sid`` and the marker
+#: included: durable adds ``id`` and refuses a 255th (MAX_OBJECT_PROPERTIES,
+#: error 302).
+MAX_FACT_PROPERTIES = 253
+#: Different ``"name" in other_conditions`` tests in a rule set: each is one
+#: property of every fact, so this keeps facts far inside MAX_FACT_PROPERTIES.
+MAX_MEMBERSHIP_TESTS = 128
+
+
+@dataclass(frozen=True)
+class CapacityProblem:
+    """A rule that takes its rule set past one of durable-rules' limits.
+
+    ``in_condition`` says the problem is the rule's own condition (located at
+    its ``when``) rather than what the rule set adds up to (located at the rule).
+    """
+
+    rule_id: str
+    message: str
+    in_condition: bool = False
+
+
+def check_capacity(rules: RuleSet | Iterable[Rule]) -> list[CapacityProblem]:
+    """Every rule that takes the rule set past a durable-rules limit, in rule order.
+
+    Pure Python: it models the network durable builds from what
+    :func:`compile_rules` sends, and works where durable-rules does not import.
+    A rule is reported once, for the first limit it passes.
+    """
+    listed = list(rules.rules if isinstance(rules, RuleSet) else rules)
+    definition, membership = rules_definition(listed)
+    return _problems(listed, definition, membership)
+
+
+def _problems(
+    rules: Sequence[Rule],
+    definition: dict[str, Any],
+    membership: dict[tuple[str, str], str],
+) -> list[CapacityProblem]:
+    network = Network(definition)
+    found: dict[int, CapacityProblem] = {}
+    for at, message, in_condition in (
+        *_membership_problems(rules),
+        *_compile_problems(rules, network),
+        *_evaluation_problems(rules, network, fact_units(membership)),
+    ):
+        index = min(at, len(rules) - 1)  # the internal rule comes last and passes nothing
+        found.setdefault(index, CapacityProblem(rules[index].id, message, in_condition))
+    return [found[index] for index in sorted(found)]
+
+
+_Found = Iterator[tuple[int, str, bool]]  # rule index, message, about the rule's own condition
+
+
+def _membership_problems(rules: Sequence[Rule]) -> _Found:
+    seen: set[tuple[str, str]] = set()
+    for index, rule in enumerate(rules):
+        before = len(seen)
+        seen.update((n.field, n.value) for n in walk(rule.condition) if isinstance(n, Contains))
+        if before <= MAX_MEMBERSHIP_TESTS < len(seen):
+            yield (
+                index,
+                (
+                    f"the rule set tests more than {MAX_MEMBERSHIP_TESTS} different names with "
+                    f"'\"name\" in FIELD' (this rule brings it to {len(seen)}); test fewer names"
+                ),
+                False,
+            )
+
+
+def _compile_problems(rules: Sequence[Rule], network: Network) -> _Found:
+    """What makes durable's create_ruleset refuse, or build a network that answers wrongly."""
+    for index, groups in enumerate(network.groups[: len(rules)]):
+        if groups > MAX_GROUPS:
+            yield (
+                index,
+                (
+                    f"in 'when': durable-rules takes at most {MAX_GROUPS} 'and'/'or' groups in "
+                    f"one condition and this one needs {groups} (one for the rule itself and at "
+                    "most one for each 'or', 'in [...]', 'and' inside an 'or' and 'not' of a "
+                    "field that may be unknown); split it into several rules"
+                ),
+                True,
+            )
+    if len(rules) > MAX_RULES:
+        message = f"the rule set has {len(rules)} rules; durable-rules takes at most {MAX_RULES}"
+        yield MAX_RULES, message, False
+    for node in network.nodes:
+        if len(node.betas) > MAX_RULES_PER_CONDITION:
+            first = rules[node.betas[0]].id
+            message = (
+                f"{len(node.betas)} rules have the same condition as this one (the same tests "
+                f"in the same order; the first is '{first}'); durable-rules takes at most "
+                f"{MAX_RULES_PER_CONDITION} rules with one condition; merge them"
+            )
+            yield node.betas[MAX_RULES_PER_CONDITION], message, False
+        if len(node.listed) > MAX_BRANCHES_PER_TEST:
+            message = (
+                f"{len(node.listed)} 'or' branches and 'is unknown' tests, this rule's among "
+                f"them, follow one same test in durable-rules, which takes at most "
+                f"{MAX_BRANCHES_PER_TEST} after one test"
+            )
+            yield node.listed[MAX_BRANCHES_PER_TEST][1], message, False
+        if len(node.hashed) > MAX_TESTS_PER_TEST:
+            message = (
+                f"{len(node.hashed)} different tests, this rule's among them, follow one same "
+                f"test in durable-rules, which takes at most {MAX_TESTS_PER_TEST} after one test"
+            )
+            yield list(node.hashed.values())[MAX_TESTS_PER_TEST].born, message, False
+
+
+def _evaluation_problems(rules: Sequence[Rule], network: Network, units: list[Unit]) -> _Found:
+    """What makes durable refuse some profile while evaluating (its stack, error 303)."""
+    if not rules or network.peak(units) <= MAX_MATCHED_AT_ONCE:
+        return
+    low, high = 0, len(rules)  # find the first rule whose addition passes the limit
+    while high - low > 1:
+        middle = (low + high) // 2
+        if network.peak(units, middle) > MAX_MATCHED_AT_ONCE:
+            high = middle
+        else:
+            low = middle
+    yield (
+        high - 1,
+        (
+            f"with the rules before it, this rule lets one profile pass "
+            f"{network.peak(units, high)} tests at once in durable-rules, which follows at most "
+            f"{MAX_MATCHED_AT_ONCE} at a time; give rules that can hold together a shared first "
+            "test, or fewer 'or' branches that can hold together"
+        ),
+        False,
+    )
 
 
 def _rule_id(message: str) -> str:
@@ -152,16 +266,24 @@ class DurableEngine:
         self._membership: dict[str, list[tuple[str, str]]] = {}
         for (name, value), key in membership.items():
             self._membership.setdefault(name, []).append((value, key))
+        self._c: Any = importlib.import_module("durable_rules_engine")  # optional: imported here
         self._lock = threading.Lock()
         self._sids = itertools.count()
         self._known_ids = frozenset(definition)
+        # The loader refuses these already; a RuleSet made by hand is checked
+        # here, since past some limits durable compiles but answers wrongly.
+        for problem in _problems(ruleset.rules, definition, membership)[:1]:
+            raise BackendError(
+                f"durable-rules cannot take this rule set: rule '{problem.rule_id}': "
+                f"{problem.message}"
+            )
         try:
-            self._handle = durable_rules_engine.create_ruleset(
+            self._handle = self._c.create_ruleset(
                 f"neurotriage_{id(self):x}", json.dumps(definition, ensure_ascii=False)
             )
-        except durable_rules_engine.error as err:
+        except self._c.error as err:
             raise BackendError(f"durable-rules cannot compile this rule set: {err}") from err
-        weakref.finalize(self, durable_rules_engine.delete_ruleset, self._handle)
+        weakref.finalize(self, self._c.delete_ruleset, self._handle)
 
     def fact(self, profile: Profile) -> dict[str, Any]:
         """The profile flattened into the JSON fact the rules match."""
@@ -189,10 +311,10 @@ class DurableEngine:
             sid = str(next(self._sids))
             fact["sid"] = sid
             try:
-                status, state = durable_rules_engine.assert_fact(
+                status, state = self._c.assert_fact(
                     self._handle, json.dumps(fact, ensure_ascii=False)
                 )
-            except durable_rules_engine.error as err:
+            except self._c.error as err:
                 raise BackendError(f"durable-rules refused the profile: {err}") from err
             if status != 0:
                 # Never delete an unhandled session (that crashes durable); the
@@ -203,17 +325,17 @@ class DurableEngine:
             except Exception as err:
                 raise BackendError(f"durable-rules failed to evaluate the profile: {err}") from err
             finally:
-                durable_rules_engine.delete_state(self._handle, sid)
+                self._c.delete_state(self._handle, sid)
 
     def _collect(self, state: int) -> frozenset[str]:
         fired: set[str] = set()  # a rule with `or` fires once per matching disjunct
-        started = durable_rules_engine.start_action_for_state(self._handle, state)
+        started = self._c.start_action_for_state(self._handle, state)
         message = started[1] if started else None
         while message:
             rule_id = _rule_id(message)
             if rule_id not in self._known_ids:
                 raise BackendError(f"durable-rules reported an unexpected action {rule_id!r}")
             fired.add(rule_id)
-            message = durable_rules_engine.complete_and_start_action(self._handle, state)
+            message = self._c.complete_and_start_action(self._handle, state)
         fired.discard(HANDLED)
         return frozenset(fired)

@@ -307,11 +307,12 @@ _TOO_DEEP = f"the condition is nested more than {MAX_DEPTH} levels deep"
 
 #: A condition may expand to at most this many alternatives (conjunctions of
 #: tests, once negations are pushed to the leaves and every ``and`` of ``or``s
-#: is multiplied out). durable-rules expands conditions this way and, measured
-#: on 2.0.28, hangs compiling an ``or`` of more than 512 tests and refuses
-#: more than 8192 alternatives; both backends must take every rule set that
-#: loads. Note that a negated test on a nullable field is two alternatives
-#: ("unknown, or the opposite test"), so ``not a and not b and ...`` doubles.
+#: is multiplied out). A limit of the language, not of a backend: it applies
+#: to invariants too, and it bounds the work of one evaluation, since
+#: durable-rules fires a rule once per alternative that holds. durable-rules'
+#: own capacity limits are in ``neurotriage.engines.durable``. Note that a
+#: negated test on a nullable field is two alternatives ("unknown, or the
+#: opposite test"), so ``not a and not b and ...`` doubles.
 MAX_ALTERNATIVES = 256
 
 
