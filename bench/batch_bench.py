@@ -7,6 +7,8 @@ The profiles are spread over the whole input space of the built-in rules.
 Each figure is one run, wall-clock, including the start of the worker
 processes (about half a second each); decisions are consumed and dropped.
 Worker processes need free cores: measure on an otherwise idle machine.
+The command is run with its full records and with ``--compact``, and the
+bytes it wrote per record are printed for each.
 """
 
 from __future__ import annotations
@@ -38,9 +40,10 @@ def main() -> None:
     backends = ["reference"] + (["durable"] if durable_available() is None else [])
     print(f"neurotriage {__version__} on Python {platform.python_version()}, {os.cpu_count()} CPUs")
     print(f"{args.profiles} profiles per run\n")
-    print(f"{'what':<24} {'backend':<10} {'workers':>7} {'seconds':>8} {'profiles/s':>11}")
+    print(f"{'what':<28} {'backend':<10} {'workers':>7} {'seconds':>8} {'profiles/s':>11}")
+    sizes: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as directory:
-        source = Path(directory) / "in.jsonl"
+        source, target = Path(directory) / "in.jsonl", Path(directory) / "out.jsonl"
         source.write_text("".join(json.dumps(d) + "\n" for d in dicts), encoding="utf-8")
         for backend in backends:
             for workers in args.workers:
@@ -48,18 +51,27 @@ def main() -> None:
                 for _ in evaluate_many(dicts, backend=backend, workers=workers):
                     pass
                 report("evaluate_many()", backend, workers, time.perf_counter() - started, args)
-            for workers in args.workers:
-                argv = ["evaluate-many", str(source), "-o", str(Path(directory) / "out.jsonl")]
-                argv += ["--backend", backend, "--workers", str(workers)]
-                started = time.perf_counter()
-                cli_main(argv, stdout=io.StringIO(), stderr=io.StringIO())
-                report("evaluate-many (CLI)", backend, workers, time.perf_counter() - started, args)
+            for what, options in FORMATS.items():
+                for workers in args.workers:
+                    argv = ["evaluate-many", str(source), "-o", str(target), *options]
+                    argv += ["--backend", backend, "--workers", str(workers)]
+                    started = time.perf_counter()
+                    cli_main(argv, stdout=io.StringIO(), stderr=io.StringIO())
+                    report(what, backend, workers, time.perf_counter() - started, args)
+                    sizes[what] = target.stat().st_size / args.profiles
+    print()
+    for what, size in sizes.items():
+        print(f"{what:<28} {size:>8,.0f} bytes per record")
+
+
+#: The command's output formats: a name for the table, and the options.
+FORMATS = {"evaluate-many": (), "evaluate-many --compact": ("--compact",)}
 
 
 def report(what: str, backend: str, workers: int, seconds: float, args: argparse.Namespace) -> None:
     """One line of the table."""
     rate = args.profiles / seconds
-    print(f"{what:<24} {backend:<10} {workers:>7} {seconds:>8.2f} {rate:>11,.0f}")
+    print(f"{what:<28} {backend:<10} {workers:>7} {seconds:>8.2f} {rate:>11,.0f}")
 
 
 if __name__ == "__main__":

@@ -5,12 +5,32 @@ from __future__ import annotations
 import io
 import json
 import os
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from neurotriage.cli import main
 
-__all__ = ["Run", "assert_clean_failure", "cli", "write_profile"]
+__all__ = [
+    "SUMMARY_VERDICTS",
+    "Run",
+    "assert_clean_failure",
+    "cli",
+    "many_summary",
+    "write_profile",
+]
+
+#: The verdicts evaluate-many's summary line counts, in its order (least to most serious).
+#: Spelled out, not taken from neurotriage.decision, so a changed order fails the tests.
+SUMMARY_VERDICTS = (
+    "proceed",
+    "consult_first",
+    "needs_answers",
+    "needs_clearance",
+    "see_doctor",
+    "stop",
+)
 
 
 @dataclass(frozen=True)
@@ -43,3 +63,15 @@ def write_profile(tmp_path: Path, data: object, name: str = "profile.json") -> P
     path = tmp_path / name
     path.write_text(json.dumps(data), encoding="utf-8")
     return path
+
+
+def many_summary(verdicts: Iterable[str | None]) -> str:
+    """The line a finished evaluate-many ends with, for records of ``verdicts`` (None: error)."""
+    seen = list(verdicts)
+    counts = Counter(seen)
+    failed = counts[None]
+    listed = ", ".join(f"{verdict} {counts[verdict]:,}" for verdict in SUMMARY_VERDICTS)
+    return (
+        f"neurotriage: lines read {len(seen):,}, decided {len(seen) - failed:,},"
+        f" failed {failed:,}; {listed}\n"
+    )

@@ -50,7 +50,7 @@ from typing import Any, TypeAlias, TypeVar
 
 from pydantic import ValidationError
 
-from neurotriage._evaluate import as_profile
+from neurotriage._evaluate import as_profile, notify_observers
 from neurotriage._loader import default_rules
 from neurotriage._pool import WorkerPool
 from neurotriage.combine import combine
@@ -250,7 +250,9 @@ def _decisions(
     for profile, fired in map_ordered(
         _fired, checked, rules=rules, backend=backend, workers=workers, name_item=_profile_at
     ):
-        yield combine(rules, profile, fired)
+        decision = combine(rules, profile, fired)
+        notify_observers(rules, decision)  # as evaluate() does, workers or not
+        yield decision
     if failure:
         raise failure[0]
 
@@ -289,7 +291,10 @@ def evaluate_many(
 ) -> Iterator[Decision]:
     """Decide for each profile of ``profiles``; yield the decisions in input order.
 
-    Each decision equals ``evaluate(profile, rules=rules, backend=backend)``.
+    Each decision equals ``evaluate(profile, rules=rules, backend=backend)``
+    and, like evaluate()'s, is passed to the observers of this process (the
+    pytest plugin's rule coverage) before it is yielded, workers or not: the
+    workers only find which rules fire; this process builds every decision.
     ``profiles`` may be any iterable, a generator of millions included: it is
     read lazily and memory stays bounded. Decisions are yielded as they are
     ready, so stop consuming at any point and the remaining input is not read

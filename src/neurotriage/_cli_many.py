@@ -4,6 +4,9 @@ Every input line gets exactly one output record, in input order, so nothing
 is lost and line N of the output answers line N of the input:
 
 * ``{"line": N, "decision": {...}}``: the Decision, as ``evaluate --json`` prints it;
+  with ``--compact``, ``{"line": N, "verdict": ..., "allowed": [...],
+  "referral": ..., "warnings": [...], "questions": [...], "fired_rules": [...],
+  "ruleset_version": ...}`` instead (ids and codes only, keys in that order);
 * ``{"line": N, "error": "line N ..."}``: why line N gave no decision. The
   message is the one ``evaluate`` gives for a file, naming the field. A blank
   line, a line that is not UTF-8 and a line over 1 MiB are errors too: a
@@ -13,7 +16,14 @@ Each line is read as bytes, at most 1 MiB of it kept (the rest of a longer
 line is read and dropped), and decoded as strict UTF-8; a byte-order mark
 is allowed at the start of the first line. In worker processes the whole
 line (parse, validate, evaluate, encode) is done by the worker; this process
-only reads lines and writes records.
+only reads lines and writes records. Each line's task also returns its
+verdict (None for an error record), so counting the verdicts for the summary
+costs this process a dictionary update per line.
+
+Once every record is in place, standard error gets one summary line (lines
+read, decided, failed, and the count of each verdict); on a terminal it
+replaces the progress line. A run that fails (exit 2, a signal) prints no
+summary: the summary says the run finished.
 
 The output file is written under a temporary name next to it and renamed
 over OUT only once every record is written: an interrupted, stopped
@@ -42,6 +52,7 @@ from neurotriage._batch import map_ordered, worker_limit, workers_text
 from neurotriage._cli_input import MAX_PROFILE_BYTES, InputError, parse_profile, too_large
 from neurotriage._evaluate import evaluate
 from neurotriage._loader import default_rules, load_rules
+from neurotriage.decision import VERDICTS, Decision, Verdict
 from neurotriage.engines import BackendName, resolve_backend
 from neurotriage.profile import Profile
 from neurotriage.ruleset import RuleSet
@@ -53,6 +64,8 @@ EXIT_SOME_FAILED = 1
 
 #: A line: its 1-based number and its bytes without the newline (None: too long).
 Line = tuple[int, bytes | None]
+#: What a line's task returns: the verdict (None: an error record) and the JSON record.
+Record = tuple[Verdict | None, str]
 
 
 def worker_count(text: str) -> int:
@@ -101,15 +114,53 @@ def _line_profile(raw: bytes | None) -> Profile:
     return parse_profile(text, one_line=True)
 
 
-def _record(rules: RuleSet, backend: BackendName, line: Line) -> tuple[bool, str]:
-    """Line -> (succeeded, its JSON record). Runs in a worker when there are workers."""
+def _decide(rules: RuleSet, backend: BackendName, line: Line) -> Decision | str:
+    """The line's Decision, or its error record."""
     number, raw = line
     try:
         profile = _line_profile(raw)
     except InputError as err:
-        return False, json.dumps({"line": number, "error": f"line {number} {err}"})
-    decision = evaluate(profile, rules=rules, backend=backend)
-    return True, f'{{"line": {number}, "decision": {decision.model_dump_json()}}}'
+        return json.dumps({"line": number, "error": f"line {number} {err}"})
+    return evaluate(profile, rules=rules, backend=backend)
+
+
+def _record(rules: RuleSet, backend: BackendName, line: Line) -> Record:
+    """Line -> (verdict, its full JSON record). Runs in a worker when there are workers."""
+    decision = _decide(rules, backend, line)
+    if isinstance(decision, str):
+        return None, decision
+    return decision.verdict, f'{{"line": {line[0]}, "decision": {decision.model_dump_json()}}}'
+
+
+def _compact_record(rules: RuleSet, backend: BackendName, line: Line) -> Record:
+    """Line -> (verdict, its ``--compact`` record): ids and codes, keys in a fixed order."""
+    decision = _decide(rules, backend, line)
+    if isinstance(decision, str):
+        return None, decision
+    record = {
+        "line": line[0],
+        "verdict": decision.verdict,
+        "allowed": [allowed.technique for allowed in decision.allowed_techniques],
+        "referral": decision.referral.level,
+        "warnings": [warning.code for warning in decision.warnings],
+        "questions": decision.questions,
+        "fired_rules": decision.fired_rules,
+        "ruleset_version": decision.ruleset_version,
+    }
+    return decision.verdict, json.dumps(record)
+
+
+def _summary(lines: int, failed: int, verdicts: dict[Verdict, int]) -> str:
+    """The line printed at the end of a finished run: every verdict, in VERDICTS order.
+
+    Each item is a label and its count, whatever the count (``failed 1``,
+    ``failed 2``), so a script matches it with one pattern.
+    """
+    counts = ", ".join(f"{verdict} {verdicts.get(verdict, 0):,}" for verdict in VERDICTS)
+    return (
+        f"neurotriage: lines read {lines:,}, decided {lines - failed:,}, failed {failed:,};"
+        f" {counts}"
+    )
 
 
 def _weight(line: Line) -> int:
@@ -117,16 +168,17 @@ def _weight(line: Line) -> int:
 
 
 class _Progress:
-    """``N lines, F failed, R lines/s`` redrawn on a terminal; nothing otherwise."""
+    """``N lines, F failed, R lines/s`` redrawn on a terminal; then the summary line."""
 
     def __init__(self, stream: IO[str]) -> None:
         try:
             terminal = stream.isatty()
         except (AttributeError, ValueError, OSError):
             terminal = False
+        self.out = stream
         self.stream = stream if terminal else None
         self.started = self.shown = time.monotonic()
-        self.drawn = False
+        self.width = 0  # of the progress line drawn last; 0: none is drawn
 
     def update(self, lines: int, failed: int, *, force: bool = False) -> None:
         if self.stream is None:
@@ -136,17 +188,29 @@ class _Progress:
             return
         self.shown = now
         rate = lines / max(now - self.started, 1e-6)
-        self.stream.write(
-            f"\rneurotriage: {lines:,} lines, {failed:,} failed, {rate:,.0f} lines/s "
-        )
+        text = f"neurotriage: {lines:,} lines, {failed:,} failed, {rate:,.0f} lines/s "
+        self.stream.write("\r" + text)
         self.stream.flush()
-        self.drawn = True
+        self.width = len(text)
+
+    def finish(self, text: str) -> None:
+        """The run is done: ``text`` on a line of its own (over the progress line, if drawn).
+
+        OUT is in place by now, so a standard error that cannot be written
+        (closed, full) must not turn the run into a failure: nothing more is
+        said, and the exit status stands.
+        """
+        with contextlib.suppress(OSError):
+            self.out.write(("\r" + text.ljust(self.width) if self.width else text) + "\n")
+            self.out.flush()
+        self.width = 0
 
     def close(self) -> None:
-        """End the progress line, so what follows starts on a line of its own."""
-        if self.stream is not None and self.drawn:
+        """End a progress line still drawn, so what follows starts on a line of its own."""
+        if self.stream is not None and self.width:
             self.stream.write("\n")
             self.stream.flush()
+            self.width = 0
 
 
 #: What OUT may be, if it is not a regular file, by the test of its lstat() mode.
@@ -255,7 +319,7 @@ def _write_records(
     output = _Output(args.output, stdout)
     progress = _Progress(stderr)
     records = map_ordered(
-        _record,
+        _compact_record if args.compact else _record,
         _lines(source, shown),
         rules=rules,
         backend=backend,
@@ -264,18 +328,23 @@ def _write_records(
         name_item=_line_at,
     )
     lines = failed = 0
+    verdicts = dict.fromkeys(VERDICTS, 0)
     try:
-        for _, (succeeded, record) in records:
+        for _, (verdict, record) in records:
             output.stream.write(record + "\n")
             lines += 1
-            failed += not succeeded
+            if verdict is None:
+                failed += 1
+            else:
+                verdicts[verdict] += 1
             progress.update(lines, failed)
         progress.update(lines, failed, force=True)
         output.commit()
+        progress.finish(_summary(lines, failed, verdicts))
     finally:
         records.close()  # on an error, stops the worker processes at once
         output.discard()  # nothing left to discard once committed
-        progress.close()
+        progress.close()  # after a failure: the error goes on a line of its own
     return EXIT_SOME_FAILED if failed else 0
 
 

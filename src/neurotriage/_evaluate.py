@@ -13,19 +13,24 @@ from neurotriage.engines import resolve_backend
 from neurotriage.profile import Profile, conforms
 from neurotriage.ruleset import RuleSet
 
-__all__ = ["add_observer", "as_profile", "evaluate"]
+__all__ = ["add_observer", "as_profile", "evaluate", "notify_observers"]
 
 Observer = Callable[[RuleSet, Decision], None]
 
-# Observers see every decision evaluate() makes (the pytest coverage plugin is
-# one). The tuple is replaced, never changed, so the hot path reads it without
-# a lock and pays one truth test when nobody observes.
+# Observers see every decision evaluate() makes, and every decision
+# evaluate_many() yields, in this process (the pytest coverage plugin is one).
+# The tuple is replaced, never changed, so the hot path reads it without a lock
+# and pays one truth test when nobody observes.
 _observers: tuple[Observer, ...] = ()
 _observers_lock = threading.Lock()
 
 
 def add_observer(observer: Observer) -> Callable[[], None]:
-    """Call ``observer(rules, decision)`` after every evaluate(); returns a remover."""
+    """Call ``observer(rules, decision)`` for each decision made here; returns a remover.
+
+    "Made here": by evaluate() in this process, or yielded by evaluate_many()
+    (which builds every decision in this process, its workers' included).
+    """
     global _observers  # noqa: PLW0603 - replaced atomically under the lock
     with _observers_lock:
         _observers = (*_observers, observer)
@@ -78,6 +83,11 @@ def evaluate(
     engine = ruleset.engine(resolve_backend(backend))
     decision = combine(ruleset, checked, engine.fired(checked))
     if _observers:
-        for observer in _observers:
-            observer(ruleset, decision)
+        notify_observers(ruleset, decision)
     return decision
+
+
+def notify_observers(rules: RuleSet, decision: Decision) -> None:
+    """Pass ``decision`` to every observer: for each decision made outside evaluate()."""
+    for observer in _observers:
+        observer(rules, decision)

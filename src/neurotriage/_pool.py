@@ -24,15 +24,28 @@ a few chunks in flight per worker, so the inbox stays small.
 terminal or a service manager sends to the whole process group: the parent
 handles those and then stops its workers itself, so a signal never leaves a
 worker running nor lets a worker's death be mistaken for the failure.
+
+**Exit.** At interpreter exit, multiprocessing's own handler sends SIGTERM to
+every daemonic child still running and then waits for it, for ever. A worker
+ignores SIGTERM, so a pool still open at exit (an ``evaluate_many()``
+iterator left unfinished and still referenced, as after a ``break`` out of a
+loop at module level) would hang the exit. Every open pool is therefore
+closed by an exit handler of this module, which runs before
+multiprocessing's: exit handlers run last registered first, and
+multiprocessing's is registered when ``multiprocessing.util`` is imported,
+which this module does first.
 """
 
 from __future__ import annotations
 
+import atexit
+import multiprocessing.util  # noqa: F401 - imported for its exit handler: see "Exit" above
 import pickle
 import queue
 import signal
 import threading
 import traceback
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
@@ -165,6 +178,7 @@ class WorkerPool:
     ) -> None:
         self.count, self.rules, self.backend, self.context = count, rules, backend, context
         self.workers: dict[int, _Worker] = {}
+        _OPEN.add(self)
 
     def _worker(self, number: int) -> _Worker:
         worker = self.workers.get(number)
@@ -228,6 +242,7 @@ class WorkerPool:
 
     def close(self) -> None:
         """Stop every worker: end its pipe, give it a moment, then kill it."""
+        _OPEN.discard(self)
         for worker in self.workers.values():
             worker.connection.close()
         for worker in self.workers.values():
@@ -237,3 +252,16 @@ class WorkerPool:
                 worker.process.join()
             worker.process.close()
         self.workers.clear()
+
+
+#: The pools not yet closed (see "Exit" in the module docs).
+_OPEN: weakref.WeakSet[WorkerPool] = weakref.WeakSet()
+
+
+def _close_open_pools() -> None:
+    """At exit: close every pool still open, so no worker is waited for in vain."""
+    for pool in list(_OPEN):
+        pool.close()
+
+
+atexit.register(_close_open_pools)  # after multiprocessing.util's handler, so it runs before

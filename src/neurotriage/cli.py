@@ -131,6 +131,12 @@ def _parser(stdout: IO[str], stderr: IO[str]) -> _Parser:
         help="worker processes (default: 1, in this process; at most 4 per CPU, 64 in all)",
     )
     many_cmd.add_argument(
+        "--compact",
+        action="store_true",
+        help="write short records: verdict, allowed technique ids, referral level, warning"
+        " codes, questions, fired rules and rule set version, not the whole decision",
+    )
+    many_cmd.add_argument(
         "--rules", metavar="DIR", help="a rule file or directory (default: built-in)"
     )
     many_cmd.add_argument("--backend", choices=BACKENDS, help="default: durable where it imports")

@@ -1,13 +1,27 @@
 """A pytest plugin: which rules did your tests exercise?
 
 Installed with neurotriage (entry point ``pytest11``) and off unless asked
-for. ``--neurotriage-coverage`` records every :func:`neurotriage.evaluate`
-call made in the test process and prints, per rule set, the rules the tests
-never fired. ``--neurotriage-coverage-fail-under=PCT`` also fails the run
-when fewer than PCT percent of the rules fired.
+for. ``--neurotriage-coverage`` records every decision made in the pytest
+process and prints, per rule set, the rules the tests never fired.
+``--neurotriage-coverage-fail-under=PCT`` also fails the run when fewer than
+PCT percent of the rules fired.
 
-Only calls in the pytest process are seen: evaluations in subprocesses
-(``evaluate_many`` workers, a CLI run with ``subprocess``) are not.
+Seen: every :func:`neurotriage.evaluate` call in the pytest process (from any
+thread; the ``evaluate``, ``explain`` and ``coverage`` commands run in-process
+through ``neurotriage.cli.main`` call it), and every decision
+:func:`neurotriage.evaluate_many` yields, with or without ``workers``: its
+workers only find which rules fire, and the pytest process builds and
+records each decision. A decision counts when it is made: the items a
+consumer never takes from ``evaluate_many`` are not counted.
+
+Not seen: decisions made in any other process (a command run with
+``subprocess``, a ``multiprocessing`` pool of your own, test processes that
+a plugin such as pytest-xdist starts), the worker processes of
+``neurotriage evaluate-many --workers N`` run through ``main()`` (with one
+worker it evaluates in-process and is seen), and the analyses, which drive
+the engines directly rather than through evaluate(): ``verify``, ``lint``,
+``diff`` and ``counterfactuals`` (so ``explain``'s list of what would change
+the decision adds nothing), nor a rule set's engine called directly.
 """
 
 from __future__ import annotations
@@ -52,7 +66,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--neurotriage-coverage",
         action="store_true",
         default=False,
-        help="report the neurotriage rules that no test's evaluate() call fired",
+        help="report the neurotriage rules that no evaluate() or evaluate_many() decision "
+        "of the tests fired",
     )
     group.addoption(
         "--neurotriage-coverage-fail-under",
@@ -124,7 +139,7 @@ def pytest_terminal_summary(
     terminalreporter.section("neurotriage rule coverage")
     found = recorder.coverage()
     if not found:
-        write("no evaluate() calls were recorded: 0 rules exercised")
+        write("no evaluate() or evaluate_many() decisions were recorded: 0 rules exercised")
     for coverage in found:
         total = len(coverage.rules.rules)
         write(

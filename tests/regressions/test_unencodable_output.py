@@ -18,6 +18,7 @@ import pytest
 
 from neurotriage import Decision, evaluate, load_rules
 from neurotriage._cli_process import ESCAPE, escape_unencodable
+from tests.clitools import many_summary
 from tests.processes import console_command
 
 RULES = """\
@@ -88,9 +89,9 @@ def test_evaluate_many_records_on_an_ascii_stdout_are_json(french):
     done = run_ascii(
         "evaluate-many", "-", "-o", "-", "--rules", french, stdin=b'{"open_wounds": true}\n'
     )
-    assert (done.returncode, done.stderr) == (0, b"")
-    (record,) = (json.loads(line) for line in done.stdout.decode("ascii").splitlines())
     expected = evaluate({"open_wounds": True}, rules=load_rules(french))
+    assert (done.returncode, done.stderr) == (0, many_summary([expected.verdict]).encode())
+    (record,) = (json.loads(line) for line in done.stdout.decode("ascii").splitlines())
     assert Decision.model_validate(record["decision"]) == expected
     assert record["decision"]["warnings"][0]["message"] == "Plaie ouverte : consultez un médecin."
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from neurotriage import Decision, default_rules, evaluate
-from neurotriage._cli_many import _record
+from neurotriage._cli_many import _compact_record, _record
 from tests.conftest import available_backends
 from tests.robustness._limits import time_limit
 
@@ -97,17 +97,26 @@ def test_any_json_line_gets_exactly_one_record(value: Any, number: int, backend:
     """One evaluate-many line of any JSON gives one JSON record: a decision or a named error."""
     text = json.dumps(value, allow_nan=True)
     with time_limit(10):
-        succeeded, record = _record(default_rules(), backend, (number, text.encode()))
+        verdict, record = _record(default_rules(), backend, (number, text.encode()))
+        compact_verdict, compact = _compact_record(
+            default_rules(), backend, (number, text.encode())
+        )
     assert "\n" not in record
+    assert "\n" not in compact
+    assert compact_verdict == verdict
     data = json.loads(record)
     assert data["line"] == number
-    if succeeded:
+    if verdict is not None:
         assert set(data) == {"line", "decision"}
-        assert Decision.model_validate(data["decision"]) == evaluate(value, backend="reference")
+        decision = Decision.model_validate(data["decision"])
+        assert decision == evaluate(value, backend="reference")
+        assert verdict == decision.verdict
+        assert json.loads(compact)["fired_rules"] == decision.fired_rules
     else:
         assert set(data) == {"line", "error"}
         assert data["error"].startswith(f"line {number} ")
         assert len(data["error"]) < 2000  # short, whatever the input
+        assert compact == record  # --compact leaves error records as they are
 
 
 @SETTINGS
@@ -116,7 +125,7 @@ def test_any_bytes_as_a_line_get_exactly_one_record(raw: bytes):
     """Any bytes on a line (not UTF-8, not JSON) give one record, never an exception."""
     line = raw.replace(b"\n", b" ")
     with time_limit(10):
-        succeeded, record = _record(default_rules(), "reference", (3, line))
+        verdict, record = _record(default_rules(), "reference", (3, line))
     data = json.loads(record)
     assert data["line"] == 3
-    assert set(data) == ({"line", "decision"} if succeeded else {"line", "error"})
+    assert set(data) == ({"line", "decision"} if verdict is not None else {"line", "error"})

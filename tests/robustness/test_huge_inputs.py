@@ -12,6 +12,7 @@ import pytest
 from pydantic import ValidationError
 
 from neurotriage import evaluate, evaluate_many
+from tests.clitools import many_summary
 from tests.conftest import SAFE
 from tests.unit.test_cli import assert_clean_failure, cli
 
@@ -103,7 +104,8 @@ def test_evaluate_many_handles_huge_and_deep_lines(tmp_path):
     started = time.perf_counter()
     run = cli("evaluate-many", source, "-o", target)
     assert time.perf_counter() - started < 10
-    assert (run.code, run.err) == (1, "")
+    verdict = evaluate(SAFE).verdict
+    assert (run.code, run.err) == (1, many_summary([verdict, None, None, None, None, verdict]))
     records = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
     assert [set(r) - {"line"} for r in records] == [
         {"decision"},

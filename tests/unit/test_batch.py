@@ -346,4 +346,4 @@ def test_a_worker_sending_a_large_result_still_takes_a_large_chunk():
     thread.join(120)
     assert not thread.is_alive(), "map_ordered() deadlocked"
     assert [item for item, _ in done] == numbered
-    assert all(succeeded for _, (succeeded, _) in done)
+    assert all(verdict is not None for _, (verdict, _) in done)

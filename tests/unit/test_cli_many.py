@@ -18,6 +18,7 @@ from neurotriage import BackendError, Decision, WorkerError, default_rules, eval
 from neurotriage._cli_input import MAX_PROFILE_BYTES
 from neurotriage.analysis import input_space
 from neurotriage.cli import main
+from tests.clitools import many_summary
 from tests.conftest import ROOT, SAFE
 from tests.unit.test_cli import BROKEN_RULES, Run, assert_clean_failure, cli
 
@@ -60,7 +61,7 @@ def test_every_line_gets_one_record_in_order(tmp_path):
     profiles = [json.loads(path.read_text(encoding="utf-8")) for path in EXAMPLES]
     profiles += [p.model_dump() for p in list(input_space(default_rules()))[::997]]
     run, records = run_many(tmp_path, jsonl(*profiles))
-    assert run == Run(0, "", "")
+    assert run == Run(0, "", many_summary(evaluate(p).verdict for p in profiles))
     assert [r["line"] for r in records] == list(range(1, len(profiles) + 1))
     for record, profile in zip(records, profiles, strict=True):
         assert set(record) == {"line", "decision"}
@@ -132,7 +133,7 @@ BAD_LINES = [
 def test_a_bad_line_gets_an_error_record_and_the_rest_go_on(tmp_path, line, message):
     """A bad line gets ``{"line": N, "error": ...}`` naming the problem; exit 1; the rest run."""
     run, records = run_many(tmp_path, jsonl(SAFE, line, {"open_wounds": True}))
-    assert run == Run(1, "", "")
+    assert run == Run(1, "", many_summary([evaluate(SAFE).verdict, None, "see_doctor"]))
     assert records[1] == {"line": 2, "error": message}
     assert [r["line"] for r in records] == [1, 2, 3]
     assert decision_of(records[0]) == evaluate(SAFE)
@@ -156,7 +157,7 @@ def test_the_last_line_needs_no_newline_and_crlf_and_bom_are_accepted(tmp_path):
     """A missing final newline, CRLF line ends and a leading byte-order mark are all fine."""
     content = b'\xef\xbb\xbf{"open_wounds": true}\r\n{"open_wounds": false}'
     run, records = run_many(tmp_path, content)
-    assert run == Run(0, "", "")
+    assert run == Run(0, "", many_summary(["see_doctor", "needs_answers"]))
     assert [decision_of(r) for r in records] == [
         evaluate({"open_wounds": True}),
         evaluate({"open_wounds": False}),
@@ -164,9 +165,13 @@ def test_the_last_line_needs_no_newline_and_crlf_and_bom_are_accepted(tmp_path):
 
 
 def test_an_empty_input_gives_an_empty_output(tmp_path):
-    """No lines in, no records out, exit 0."""
+    """No lines in, no records out, exit 0; the summary says so, every verdict at 0."""
     run, records = run_many(tmp_path, b"")
-    assert (run, records) == (Run(0, "", ""), [])
+    summary = (
+        "neurotriage: lines read 0, decided 0, failed 0; proceed 0, consult_first 0,"
+        " needs_answers 0, needs_clearance 0, see_doctor 0, stop 0\n"
+    )
+    assert (run, records) == (Run(0, "", summary), [])
     assert (tmp_path / "out.jsonl").read_bytes() == b""
 
 
@@ -180,7 +185,7 @@ def test_stdin_to_stdout(tmp_path):
         "line": 2,
         "error": "line 2 must hold a JSON object of profile fields, not an array",
     }
-    assert run.err == ""
+    assert run.err == many_summary(["see_doctor", None])
 
 
 def test_custom_rules_and_backend_options(tmp_path):
@@ -204,16 +209,143 @@ def test_two_workers_write_exactly_what_one_process_writes(tmp_path):
     one, _ = run_many(tmp_path, content)
     single = (tmp_path / "out.jsonl").read_bytes()
     two, records = run_many(tmp_path, content, "--workers", "2")
-    assert one == two == Run(1, "", "")
+    verdicts = [evaluate(p).verdict for p in profiles]
+    assert one == two == Run(1, "", many_summary([*verdicts[:300], None, None, *verdicts[300:]]))
     assert (tmp_path / "out.jsonl").read_bytes() == single
     assert len(records) == len(profiles) + 2
+
+
+# --- --compact ------------------------------------------------------------------------------
+
+#: The keys of a --compact record, in the order they are written.
+COMPACT_KEYS = [
+    "line",
+    "verdict",
+    "allowed",
+    "referral",
+    "warnings",
+    "questions",
+    "fired_rules",
+    "ruleset_version",
+]
+
+
+def corpus() -> list[dict[str, Any]]:
+    """Every example profile and one profile in 97 of the built-in rules' input space."""
+    profiles = [json.loads(path.read_text(encoding="utf-8")) for path in EXAMPLES]
+    return profiles + [p.model_dump() for p in list(input_space(default_rules()))[::97]]
+
+
+def test_a_compact_record_holds_ids_and_codes_with_its_keys_in_order(tmp_path):
+    """``--compact`` writes, per line, the decision's ids and codes under fixed keys, in order."""
+    profiles = corpus()[::7]
+    run, records = run_many(tmp_path, jsonl(*profiles), "--compact")
+    assert run == Run(0, "", many_summary(evaluate(p).verdict for p in profiles))
+    for number, (record, profile) in enumerate(zip(records, profiles, strict=True), start=1):
+        decision = evaluate(profile)
+        assert list(record) == COMPACT_KEYS
+        assert record == {
+            "line": number,
+            "verdict": decision.verdict,
+            "allowed": [t.technique for t in decision.allowed_techniques],
+            "referral": decision.referral.level,
+            "warnings": [w.code for w in decision.warnings],
+            "questions": decision.questions,
+            "fired_rules": decision.fired_rules,
+            "ruleset_version": decision.ruleset_version,
+        }
+
+
+def test_a_compact_record_is_one_line_of_json_with_line_first(tmp_path):
+    """A compact record reads ``{"line": 1, "verdict": ..., "allowed": [...], ...}`` on one line."""
+    run_many(tmp_path, jsonl({"open_wounds": True}), "--compact")
+    text = (tmp_path / "out.jsonl").read_text(encoding="utf-8")
+    assert text.count("\n") == 1
+    assert text.startswith(
+        '{"line": 1, "verdict": "see_doctor", "allowed": [], "referral": "see_doctor",'
+        ' "warnings": ["open-wounds", '
+    )
+    version = evaluate({"open_wounds": True}).ruleset_version
+    assert text.endswith(f'"unknown-symptoms-worsening"], "ruleset_version": "{version}"}}\n')
+
+
+def test_compact_error_records_are_the_same_as_without_it(tmp_path):
+    """With ``--compact`` a bad line gets the very same error record, exit code and summary."""
+    content = jsonl(SAFE, *(line.values[0] for line in BAD_LINES[:9]), {"open_wounds": True})
+    full, full_records = run_many(tmp_path, content)
+    compact, compact_records = run_many(tmp_path, content, "--compact")
+    assert full == compact
+    assert full.code == 1
+    assert compact_records[1:-1] == full_records[1:-1]
+    assert all(set(r) == {"line", "error"} for r in compact_records[1:-1])
+    assert list(compact_records[0]) == list(compact_records[-1]) == COMPACT_KEYS
+
+
+def test_two_workers_write_exactly_what_one_process_writes_compact(tmp_path):
+    """``--compact --workers 2`` gives byte-identical output to ``--compact`` alone."""
+    profiles = corpus()
+    content = jsonl(*profiles[:300], b"{bad", *profiles[300:])
+    one, _ = run_many(tmp_path, content, "--compact")
+    single = (tmp_path / "out.jsonl").read_bytes()
+    two, records = run_many(tmp_path, content, "--compact", "--workers", "2")
+    assert one == two
+    assert (tmp_path / "out.jsonl").read_bytes() == single
+    assert len(records) == len(profiles) + 1
+
+
+def test_compact_records_are_at_least_five_times_smaller(tmp_path):
+    """On the examples and a spread of the input space, --compact writes 5x fewer bytes or less."""
+    profiles = corpus()
+    sizes = {}
+    for options in ((), ("--compact",)):
+        run, _ = run_many(tmp_path, jsonl(*profiles), *options)
+        assert run.code == 0
+        sizes[options] = (tmp_path / "out.jsonl").stat().st_size / len(profiles)
+    full, compact = sizes[()], sizes[("--compact",)]
+    assert full >= 5 * compact, f"{full:,.0f} bytes per full record, {compact:,.0f} compact"
+
+
+# --- the summary line -----------------------------------------------------------------------
+
+
+def test_the_summary_line_counts_lines_and_every_verdict(tmp_path):
+    """A finished run ends with one line: lines read, decided, failed, then each verdict's count."""
+    run, _ = run_many(tmp_path, jsonl(*[SAFE] * 1000, {"open_wounds": True}, b"[]"))
+    assert evaluate(SAFE).verdict == "consult_first"
+    assert run == Run(
+        1,
+        "",
+        "neurotriage: lines read 1,002, decided 1,001, failed 1; proceed 0,"
+        " consult_first 1,000, needs_answers 0, needs_clearance 0, see_doctor 1, stop 0\n",
+    )
+
+
+class UnwritableStream(io.StringIO):
+    """A standard error that cannot be written (closed pipe, full disk)."""
+
+    def write(self, text: str) -> int:
+        raise OSError(28, "No space left on device")
+
+
+def test_an_unwritable_stderr_does_not_fail_a_finished_run(tmp_path):
+    """The summary cannot be written: OUT is in place all the same, and the exit code stands."""
+    source, target = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    source.write_bytes(jsonl(SAFE, {"open_wounds": True}))
+    code = main(
+        ["evaluate-many", str(source), "-o", str(target)],
+        stdout=io.StringIO(),
+        stderr=UnwritableStream(),
+    )
+    assert code == 0
+    records = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
+    assert [decision_of(r) for r in records] == [evaluate(SAFE), evaluate({"open_wounds": True})]
 
 
 # --- progress -------------------------------------------------------------------------------
 
 
 def test_progress_is_shown_on_a_terminal_only(tmp_path):
-    """On a terminal stderr gets a progress line ending in a newline; otherwise nothing."""
+    """On a terminal a progress line is drawn, then replaced by the summary; otherwise no \\r."""
     source = tmp_path / "in.jsonl"
     source.write_bytes(jsonl(SAFE, b"oops", SAFE))
     err = FakeTerminal()
@@ -223,11 +355,13 @@ def test_progress_is_shown_on_a_terminal_only(tmp_path):
         stderr=err,
     )
     assert code == 1
-    assert err.getvalue().startswith("\rneurotriage: ")
-    assert err.getvalue().endswith("\n")
-    assert "3 lines, 1 failed, " in err.getvalue()
+    progress, final = err.getvalue().split("\r")[1:]
+    assert progress.startswith("neurotriage: 3 lines, 1 failed, ")
+    assert progress.endswith(" lines/s ")
+    summary = many_summary([evaluate(SAFE).verdict, None, evaluate(SAFE).verdict])
+    assert final == summary[:-1].ljust(len(progress)) + "\n"  # it covers the whole progress line
     quiet = cli("evaluate-many", source, "-o", tmp_path / "out.jsonl")
-    assert (quiet.code, quiet.err) == (1, "")
+    assert (quiet.code, quiet.err) == (1, summary)
 
 
 # --- unusable arguments, files and rules: exit 2, nothing written ------------------------
@@ -371,7 +505,8 @@ def test_python_m_neurotriage_runs_worker_processes(tmp_path):
         check=False,
         env={**os.environ, "LC_ALL": "C.UTF-8"},
     )
-    assert (done.returncode, done.stdout, done.stderr) == (1, b"", b"")
+    summary = many_summary([evaluate(SAFE).verdict] * 600 + [None]).encode()
+    assert (done.returncode, done.stdout, done.stderr) == (1, b"", summary)
     records = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
     assert len(records) == 601
     assert (
@@ -383,7 +518,7 @@ def test_a_dead_worker_exits_2_and_writes_nothing(tmp_path, monkeypatch):
     """If a worker process dies mid-run, exit 2 with one line and no OUT."""
 
     def dying(*args: Any, **kwargs: Any) -> Iterator[Any]:
-        yield None, (True, '{"line": 1, "decision": {}}')
+        yield None, ("proceed", '{"line": 1, "decision": {}}')
         raise WorkerError(
             "worker process 2 of 2 (pid 4242) was killed by SIGKILL (signal 9) before line 2"
             " was decided",

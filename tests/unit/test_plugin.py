@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 import pytest
 
 import neurotriage._evaluate
-from neurotriage import RuleSet, evaluate
+from tests.plugintools import CHILD, combined_percent, expected_report, section
 from tests.rulesets import ONE_TECHNIQUE, TWO_FLAGS
 
 #: Two profiles the child run's tests evaluate.
@@ -46,43 +45,6 @@ import neurotriage
 def test_wound():
     assert neurotriage.evaluate({WOUND!r}, backend="reference").verdict == "proceed"
 """
-
-#: The child run needs no cache, and hypothesis' and coverage's plugins only slow it down.
-CHILD = ("-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-p", "no:pytest_cov")
-
-
-def expected_report(rules: RuleSet, profiles: list[dict[str, Any]]) -> list[str]:
-    """The report lines for one rule set, computed by evaluating the profiles here."""
-    counts: Counter[str] = Counter()
-    for profile in profiles:
-        counts.update(evaluate(profile, rules=rules, backend="reference").fired_rules)
-    total = len(rules.rules)
-    never = [rule for rule in rules.rules if rule.id not in counts]
-    fired = total - len(never)
-    return [
-        (
-            f"rule set {rules.version}: {fired} of {total} rules fired "
-            f"({100 * fired / total:.1f}%) over {len(profiles)} evaluations"
-        ),
-        f"rules never exercised ({len(never)}):",
-        *(f"  {rule.file}:{rule.line}: {rule.id}" for rule in never),
-    ]
-
-
-def section(result: pytest.RunResult) -> list[str]:
-    """The lines of the coverage section, up to the final summary line."""
-    lines = result.outlines
-    start = next(i for i, line in enumerate(lines) if "neurotriage rule coverage ===" in line)
-    end = next(i for i in range(start + 1, len(lines)) if lines[i].startswith("====="))
-    return [line for line in lines[start + 1 : end] if line]
-
-
-def combined_percent(rules: RuleSet, profiles: list[dict[str, Any]]) -> float:
-    """The share of the rules the profiles fire, computed here."""
-    fired = set()
-    for profile in profiles:
-        fired.update(evaluate(profile, rules=rules, backend="reference").fired_rules)
-    return 100 * len(fired) / len(rules.rules)
 
 
 def test_report_lists_the_rules_never_exercised(pytester, rules):
@@ -190,7 +152,9 @@ def test_no_evaluate_calls_are_reported(pytester):
     pytester.makepyfile(test_user=NO_EVALUATE)
     result = pytester.runpytest("--neurotriage-coverage", *CHILD)
     assert result.ret == pytest.ExitCode.OK
-    assert section(result) == ["no evaluate() calls were recorded: 0 rules exercised"]
+    assert section(result) == [
+        "no evaluate() or evaluate_many() decisions were recorded: 0 rules exercised"
+    ]
 
 
 def test_no_evaluate_calls_fail_a_threshold(pytester):
@@ -199,7 +163,7 @@ def test_no_evaluate_calls_fail_a_threshold(pytester):
     result = pytester.runpytest("--neurotriage-coverage-fail-under=1", *CHILD)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     assert section(result) == [
-        "no evaluate() calls were recorded: 0 rules exercised",
+        "no evaluate() or evaluate_many() decisions were recorded: 0 rules exercised",
         "FAIL: neurotriage rule coverage 0.0% is below 1%",
     ]
 
