@@ -44,6 +44,7 @@ import neurotriage
 from neurotriage import Profile, RuleSet, evaluate, load_rules
 from neurotriage.analysis import input_space
 from neurotriage.engines import durable_available
+from neurotriage.pipeline.compiled import compiled_engine
 
 if TYPE_CHECKING:
     from direct import DirectDurable
@@ -199,7 +200,7 @@ def direct_driver(rules: RuleSet, profiles: list[Profile]) -> DirectDurable:
     from direct import DirectDurable  # noqa: PLC0415 - needs durable-rules
 
     direct = DirectDurable(rules)
-    engine = rules.engine("durable")
+    engine = compiled_engine(rules, "durable")
     for profile in profiles:
         if direct.fired(profile) != engine.fired(profile):
             raise SystemExit(f"the direct driver disagrees with the durable engine on {profile}")
@@ -244,7 +245,7 @@ def latency(
             Measure(
                 f"{backend}.fired",
                 f"{backend} engine.fired(Profile)",
-                rules.engine(backend).fired,
+                compiled_engine(rules, backend).fired,
                 profiles,
                 "floor.profile",
             ),
@@ -277,7 +278,7 @@ def compile_times(backends: list[str], runs: int) -> dict[str, Any]:
         loads.append((time.perf_counter() - started) * 1e3)
         for backend in backends:
             started = time.perf_counter()
-            fresh.engine(backend)
+            compiled_engine(fresh, backend)
             compiles[backend].append((time.perf_counter() - started) * 1e3)
             started = time.perf_counter()
             evaluate(probe, rules=fresh, backend=backend)

@@ -7,7 +7,6 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
-from neurotriage._batch import evaluate_many
 from neurotriage._errors import (
     BackendError,
     NeurotriageError,
@@ -15,7 +14,6 @@ from neurotriage._errors import (
     RuleProblem,
     WorkerError,
 )
-from neurotriage._evaluate import evaluate
 from neurotriage._loader import default_rules, load_rules
 from neurotriage.decision import (
     AllowedTechnique,
@@ -27,6 +25,8 @@ from neurotriage.decision import (
     ReferralReason,
     TherapySuggestion,
 )
+from neurotriage.pipeline.batch import evaluate_many
+from neurotriage.pipeline.evaluation import evaluate
 from neurotriage.profile import Profile
 from neurotriage.ruleset import Rule, RuleSet
 

@@ -48,12 +48,13 @@ import time
 from collections.abc import Iterator
 from typing import IO
 
-from neurotriage._batch import map_ordered, worker_limit, workers_text
 from neurotriage._cli_input import MAX_PROFILE_BYTES, InputError, parse_profile, too_large
-from neurotriage._evaluate import evaluate
 from neurotriage._loader import default_rules, load_rules
 from neurotriage.decision import VERDICTS, Decision, Verdict
 from neurotriage.engines import BackendName, resolve_backend
+from neurotriage.pipeline.batch import map_ordered, worker_limit, workers_text
+from neurotriage.pipeline.compiled import compiled_engine
+from neurotriage.pipeline.evaluation import evaluate
 from neurotriage.profile import Profile
 from neurotriage.ruleset import RuleSet
 
@@ -356,7 +357,9 @@ def run_many(args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stderr: 
     """
     rules = load_rules(args.rules) if args.rules else default_rules()
     backend = resolve_backend(args.backend, warn=False)
-    rules.engine(backend)  # a rule set the backend cannot take fails here, not in a worker
+    compiled_engine(
+        rules, backend
+    )  # a rule set the backend cannot take fails here, not in a worker
     if "-" not in (args.input, args.output) and _same_file(args.input, args.output):
         raise InputError(f"{args.output} is the input file; write the records to another file")
     source = _open_input(args.input, stdin)

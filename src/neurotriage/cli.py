@@ -23,7 +23,6 @@ from neurotriage._cli_input import InputError, parse_profile, read_profile
 from neurotriage._cli_many import run_many, worker_count
 from neurotriage._cli_process import Stopped, escape_unencodable, stop_on_signals
 from neurotriage._errors import NeurotriageError
-from neurotriage._evaluate import evaluate
 from neurotriage._loader import default_rules, default_rules_dir, load_rules
 from neurotriage._progress import TerminalProgress
 from neurotriage._summary import (
@@ -42,6 +41,7 @@ from neurotriage.analysis import (
 )
 from neurotriage.decision import Decision
 from neurotriage.engines import BACKENDS, backends_summary, resolve_backend
+from neurotriage.pipeline.evaluation import evaluate
 from neurotriage.profile import Profile
 
 __all__ = ["main", "run"]

@@ -90,8 +90,8 @@ def pytest_configure(config: pytest.Config) -> None:
     """Start recording when the option is on."""
     if not _enabled(config):
         return
-    from neurotriage._evaluate import add_observer  # noqa: PLC0415 - only when enabled
     from neurotriage.analysis import CoverageRecorder  # noqa: PLC0415
+    from neurotriage.pipeline.evaluation import add_observer  # noqa: PLC0415 - only when enabled
 
     recorder = CoverageRecorder()
     config.stash[_RECORDER] = recorder

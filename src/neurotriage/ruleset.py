@@ -1,12 +1,9 @@
-"""A loaded, validated rule set: the catalogue, the rules, and compiled engines."""
+"""A loaded, validated rule set: the catalogue, the rules and the invariants. Plain data."""
 
 from __future__ import annotations
 
-import functools
-import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from neurotriage.decision import (
     REFERRAL_LEVELS,
@@ -18,10 +15,6 @@ from neurotriage.decision import (
     Verdict,
 )
 from neurotriage.language import Condition, fields_read
-
-if TYPE_CHECKING:
-    from neurotriage.combine import DecisionParts
-    from neurotriage.engines import Engine
 
 __all__ = ["Invariant", "Rule", "RuleSet", "Source", "Technique", "Therapy", "WarningSpec"]
 
@@ -162,13 +155,12 @@ class Invariant:
 class RuleSet:
     """A validated rule set. Build one with :func:`neurotriage.load_rules`.
 
-    A RuleSet is immutable; each backend compiles it once, on first use, and
-    keeps the compiled engine for every later evaluation.
-
-    It pickles as its validated content only (catalogue, rules, version,
-    invariants): the compiled engines (C handles) and the lock stay behind,
-    and a copy compiles its own on first use. That is how worker processes get the very rule set
-    the caller loaded, without reading the files again.
+    A RuleSet is immutable, plain data: nothing compiled is kept on it. The
+    pipeline compiles an engine per backend on first use and keeps it beside
+    the rule set (see :mod:`neurotriage.pipeline`), which is also why a
+    RuleSet pickles as just its content: a copy in a worker process compiles
+    its own engines there. Two RuleSets are equal only if they are the same
+    object.
     """
 
     techniques: tuple[Technique, ...]
@@ -177,19 +169,11 @@ class RuleSet:
     version: str
     invariants: tuple[Invariant, ...] = ()
     _by_id: Mapping[str, Rule] = field(init=False, repr=False)
-    _engines: dict[str, Engine] = field(init=False, repr=False, default_factory=dict)
-    _lock: threading.Lock = field(init=False, repr=False, default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self._by_id = {rule.id: rule for rule in self.rules}
         if len(self._by_id) != len(self.rules):
             raise ValueError("rule ids must be unique")
-
-    def __reduce__(self) -> tuple[type[RuleSet], tuple[object, ...]]:
-        return (
-            RuleSet,
-            (self.techniques, self.therapies, self.rules, self.version, self.invariants),
-        )
 
     def rule(self, rule_id: str) -> Rule:
         """The rule with this id (KeyError if there is none)."""
@@ -208,24 +192,3 @@ class RuleSet:
     def reordered(self, rules: Iterable[Rule]) -> RuleSet:
         """The same rule set with its rules in another order (for order tests)."""
         return RuleSet(self.techniques, self.therapies, tuple(rules), self.version, self.invariants)
-
-    @functools.cached_property
-    def decision_parts(self) -> DecisionParts:
-        """The rule-set-only pieces of every Decision, built once."""
-        from neurotriage.combine import decision_parts  # noqa: PLC0415 - avoids a cycle
-
-        return decision_parts(self)
-
-    def engine(self, backend: str) -> Engine:
-        """The engine for ``backend``, compiled on first use and then reused."""
-        compiled = self._engines.get(backend)  # the common case: no lock on the hot path
-        if compiled is not None:
-            return compiled
-        with self._lock:
-            compiled = self._engines.get(backend)
-            if compiled is None:
-                from neurotriage.engines import compile_engine  # noqa: PLC0415 - avoids a cycle
-
-                compiled = compile_engine(self, backend)
-                self._engines[backend] = compiled
-            return compiled

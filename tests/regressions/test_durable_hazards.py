@@ -15,6 +15,7 @@ import pytest
 from neurotriage import BackendError, Profile, default_rules, evaluate, load_rules
 from neurotriage.analysis import input_space
 from neurotriage.engines import durable_available
+from neurotriage.pipeline.compiled import compiled_engine
 from tests.conftest import DURABLE_EXPECTED, ROOT, SAFE, requires_durable
 
 pytestmark = requires_durable
@@ -151,7 +152,7 @@ def test_unexpected_action_is_an_error_not_a_partial_decision(monkeypatch):
 def test_engine_is_compiled_once_per_ruleset():
     """A RuleSet compiles each backend once and reuses it."""
     rules = default_rules()
-    assert rules.engine("durable") is rules.engine("durable")
+    assert compiled_engine(rules, "durable") is compiled_engine(rules, "durable")
 
 
 FALLBACK = """

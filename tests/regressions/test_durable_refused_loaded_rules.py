@@ -29,6 +29,7 @@ from neurotriage.engines import durable, durable_available
 from neurotriage.engines._durable_compiler import Compiler, fact_units
 from neurotriage.engines.durable import compile_rules
 from neurotriage.language import Compare, Condition, Contains, Empty, Known, Not, walk
+from neurotriage.pipeline.compiled import compiled_engine
 from neurotriage.profile import field_specs
 from neurotriage.strategies import profiles
 from tests.conftest import DURABLE_EXPECTED, SAFE, available_backends, requires_durable
@@ -95,7 +96,7 @@ def assert_runs_alike(rules: RuleSet, *extra: dict[str, object]) -> None:
         {**dict.fromkeys(BOOLS, False), "neuropathy_severity": "severe", "pain_level": 5},
         *extra,
     ]
-    engines = [rules.engine(backend) for backend in available_backends()]
+    engines = [compiled_engine(rules, backend) for backend in available_backends()]
     for case in cases:
         profile = Profile.model_validate(case)
         fired = [engine.fired(profile) for engine in engines]
@@ -182,7 +183,7 @@ def test_255_rules_with_one_condition_run_everywhere(tmp_path):
     rules = load(tmp_path / "rules", *["diabetes"] * 255)
     assert_runs_alike(rules)
     for backend in available_backends():
-        assert len(rules.engine(backend).fired(Profile(diabetes=True))) == 255
+        assert len(compiled_engine(rules, backend).fired(Profile(diabetes=True))) == 255
 
 
 def test_256_rules_with_one_condition_are_refused(tmp_path):
@@ -503,7 +504,7 @@ def every_field(tmp_path_factory: pytest.TempPathFactory) -> RuleSet:
 def test_the_facts_the_check_assumes_are_the_facts_durable_gets(every_field, data):
     """Each field's part of a fact durable gets is one of the ways fact_units lists."""
     profile = data.draw(profiles(every_field))
-    fact = every_field.engine("durable").fact(profile)
+    fact = compiled_engine(every_field, "durable").fact(profile)
     count = "other_conditions__count"
     if count in fact:  # only ever compared with 0: 1 stands for every other count
         fact[count] = min(fact[count], 1)

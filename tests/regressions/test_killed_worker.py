@@ -30,8 +30,8 @@ from neurotriage import (
     evaluate,
     evaluate_many,
 )
-from neurotriage._batch import CHUNK_ITEMS, map_ordered
 from neurotriage.analysis import input_space
+from neurotriage.pipeline.batch import CHUNK_ITEMS, map_ordered
 from tests.conftest import SAFE
 from tests.processes import (
     marked_pids,

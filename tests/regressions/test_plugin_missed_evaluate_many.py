@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from neurotriage import default_rules, evaluate, evaluate_many
-from neurotriage._evaluate import add_observer
+from neurotriage.pipeline.evaluation import add_observer
 from tests.plugintools import CHILD, expected_report, section
 
 #: Profiles with different decisions: a red flag, a cleared person, a first visit.

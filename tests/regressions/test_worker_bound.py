@@ -11,9 +11,9 @@ import os
 
 import pytest
 
-import neurotriage._batch
+import neurotriage.pipeline.batch
 from neurotriage import evaluate_many
-from neurotriage._batch import worker_limit
+from neurotriage.pipeline.batch import worker_limit
 from tests.clitools import assert_clean_failure, cli
 from tests.conftest import SAFE
 
@@ -60,7 +60,7 @@ def test_evaluate_many_accepts_the_bound_itself(monkeypatch):
     """workers equal to the bound is accepted (checked without starting eight workers)."""
     seen = []
     monkeypatch.setattr(
-        neurotriage._batch, "_decisions", lambda *args: seen.append(args[-1]) or iter([])
+        neurotriage.pipeline.batch, "_decisions", lambda *args: seen.append(args[-1]) or iter([])
     )
     assert list(evaluate_many([SAFE], workers=8)) == []
     assert seen == [8]

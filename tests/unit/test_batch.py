@@ -15,12 +15,13 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-import neurotriage.engines
+import neurotriage.pipeline.compiled
 from neurotriage import BackendError, Profile, default_rules, evaluate, evaluate_many, load_rules
-from neurotriage._batch import AHEAD, CHUNK_ITEMS, _fired, map_ordered
 from neurotriage._cli_input import MAX_PROFILE_BYTES
 from neurotriage._cli_many import _record, _weight
 from neurotriage.analysis import input_space
+from neurotriage.pipeline.batch import AHEAD, CHUNK_ITEMS, _fired, map_ordered
+from neurotriage.pipeline.compiled import compiled_engine
 from tests.conftest import ROOT, SAFE, available_backends
 
 EXAMPLES = [
@@ -168,8 +169,8 @@ def test_a_worker_error_comes_after_the_results_before_it():
     items: list[Any] = [Profile(**SAFE), Profile(open_wounds=True), "not a profile", Profile()]
     # the task gets a str at index 2 and fails there, in the worker
     results = map_ordered(_fired, items, rules=rules, backend="reference", workers=2)
-    assert next(results) == (items[0], rules.engine("reference").fired(items[0]))
-    assert next(results) == (items[1], rules.engine("reference").fired(items[1]))
+    assert next(results) == (items[0], compiled_engine(rules, "reference").fired(items[0]))
+    assert next(results) == (items[1], compiled_engine(rules, "reference").fired(items[1]))
     with pytest.raises(AttributeError) as caught:
         next(results)
     # the worker's traceback is kept, as the error's cause
@@ -307,7 +308,7 @@ def test_a_rule_set_the_backend_cannot_compile_fails_at_the_call(monkeypatch):
     def refuse(ruleset: Any, backend: str) -> None:
         raise BackendError("durable-rules cannot compile this rule set: error code 113")
 
-    monkeypatch.setattr(neurotriage.engines, "compile_engine", refuse)
+    monkeypatch.setattr(neurotriage.pipeline.compiled, "compile_engine", refuse)
     fresh = pickle.loads(pickle.dumps(default_rules()))  # noqa: S301 - no engine compiled yet
     with pytest.raises(BackendError, match="cannot compile this rule set"):
         evaluate_many([SAFE], rules=fresh, workers=2)

@@ -6,7 +6,8 @@ import itertools
 
 from neurotriage import Decision, default_rules
 from neurotriage.analysis import input_space
-from neurotriage.combine import _decide, _Template, combine
+from neurotriage.pipeline.combine import _decide, _Template, combine, decision_parts
+from neurotriage.pipeline.compiled import compiled_engine
 
 
 def lists_of(decision: Decision) -> list[list[object]]:
@@ -27,12 +28,12 @@ def lists_of(decision: Decision) -> list[list[object]]:
 def test_copies_equal_the_validated_decision_across_the_space():
     """For a spread of the input space, the fast copy equals a fully validated Decision."""
     rules = default_rules()
-    engine = rules.engine("reference")
+    engine = compiled_engine(rules, "reference")
     for profile in itertools.islice(input_space(rules), 0, None, 41):
         fired = engine.fired(profile)
         combine(rules, profile, fired)  # the first call caches it
         decision = combine(rules, profile, fired)  # ... and this one is the copy
-        validated = _decide(rules, rules.decision_parts, profile.__dict__, fired)
+        validated = _decide(rules, decision_parts(rules), profile.__dict__, fired)
         assert decision == validated
         assert decision.model_dump_json() == validated.model_dump_json()
         assert _Template(validated).validated() == validated
@@ -45,7 +46,7 @@ def test_no_two_copies_share_a_list():
     """Two evaluations of the same profile hold no list (nor set of fields) in common."""
     rules = default_rules()
     profile = next(iter(input_space(rules)))
-    fired = rules.engine("reference").fired(profile)
+    fired = compiled_engine(rules, "reference").fired(profile)
     first, second = combine(rules, profile, fired), combine(rules, profile, fired)
     assert first == second
     assert first.blocked_techniques  # the unknowns block: nested lists are there to check
@@ -58,7 +59,7 @@ def test_any_iterable_of_rule_ids_gives_the_same_decision():
     """A list, a set or a generator of fired ids decide like the frozenset."""
     rules = default_rules()
     profile = next(iter(input_space(rules)))
-    fired = rules.engine("reference").fired(profile)
+    fired = compiled_engine(rules, "reference").fired(profile)
     expected = combine(rules, profile, fired)
     assert combine(rules, profile, sorted(fired)) == expected
     assert combine(rules, profile, set(fired)) == expected

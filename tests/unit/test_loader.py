@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import neurotriage.pipeline.compiled
 from neurotriage import (
     NeurotriageError,
     RuleError,
@@ -17,6 +18,7 @@ from neurotriage import (
     evaluate,
     load_rules,
 )
+from neurotriage.pipeline.compiled import compiled_engine
 from tests.conftest import available_backends
 
 DEFAULT_RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
@@ -1037,15 +1039,15 @@ def test_ruleset_version_is_stable_and_tracks_content(tmp_path: Path):
 @pytest.mark.parametrize("backend", available_backends())
 def test_ruleset_pickles_as_its_content_and_recompiles(rules: RuleSet, backend: str):
     """A pickled RuleSet carries its rules and version, no engine, and decides the same."""
-    rules.engine(backend)  # compiled engines (C handles, a lock) must not be pickled
+    compiled_engine(rules, backend)  # compiled engines (C handles, a lock) must not be pickled
     copy = pickle.loads(pickle.dumps(rules))  # noqa: S301 - our own data
+    assert neurotriage.pipeline.compiled._engines.get(copy) is None  # compiles its own
     assert (copy.techniques, copy.therapies, copy.rules) == (
         rules.techniques,
         rules.therapies,
         rules.rules,
     )
-    assert copy.version == rules.version
-    assert copy._engines == {}
+    assert (copy.version, copy.invariants) == (rules.version, rules.invariants)
     for profile in [{}, {"open_wounds": True}, {"diabetes": True, "pain_level": 3}]:
         assert evaluate(profile, rules=copy, backend=backend) == evaluate(
             profile, rules=rules, backend=backend

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-import neurotriage._evaluate
+import neurotriage.pipeline.evaluation
 from tests.plugintools import CHILD, combined_percent, expected_report, section
 from tests.rulesets import ONE_TECHNIQUE, TWO_FLAGS
 
@@ -215,10 +215,10 @@ def test_custom():
 def test_observer_is_removed_after_the_run(pytester):
     """The child run's recorder stops observing evaluate() when the run ends."""
     pytester.makepyfile(test_user=USER_TESTS)
-    before = neurotriage._evaluate._observers
+    before = neurotriage.pipeline.evaluation._observers
     result = pytester.runpytest("--neurotriage-coverage", *CHILD)
     assert result.ret == pytest.ExitCode.OK
-    assert neurotriage._evaluate._observers == before
+    assert neurotriage.pipeline.evaluation._observers == before
 
 
 def test_plugin_is_registered_by_entry_point(pytester):

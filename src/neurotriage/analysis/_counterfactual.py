@@ -13,13 +13,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from neurotriage._evaluate import as_profile
 from neurotriage._loader import default_rules
 from neurotriage.analysis._budget import COUNTERFACTUALS, check_cost
 from neurotriage.analysis._space import OTHER_ITEM, InputSpace, input_space
-from neurotriage.combine import outcome
 from neurotriage.decision import Verdict
 from neurotriage.engines import resolve_backend
+from neurotriage.pipeline.combine import outcome
+from neurotriage.pipeline.compiled import compiled_engine
+from neurotriage.pipeline.evaluation import as_profile
 from neurotriage.profile import Profile, field_specs
 from neurotriage.ruleset import RuleSet
 
@@ -174,7 +175,7 @@ def counterfactuals(
     ruleset = rules if rules is not None else default_rules()
     if not isinstance(ruleset, RuleSet):
         raise TypeError(f"rules must be a RuleSet from load_rules(), not {type(ruleset).__name__}")
-    engine = ruleset.engine(resolve_backend(backend))
+    engine = compiled_engine(ruleset, resolve_backend(backend))
     space = input_space(ruleset)
 
     def verdict_of(changes: tuple[FieldChange, ...]) -> Verdict:

@@ -3,7 +3,7 @@
 The result maps every class index to the rules it fired (as a bit mask) and
 to an :class:`~neurotriage.decision.Outcome` id. Outcomes are computed once
 per distinct set of effective rules and each is checked against a full
-:func:`~neurotriage.combine.combine` decision, so every later check compares
+:func:`~neurotriage.pipeline.combine.combine` decision, so every later check compares
 what real decisions say.
 """
 
@@ -17,12 +17,13 @@ from typing import Any
 
 from neurotriage.analysis._budget import Progress
 from neurotriage.analysis._space import InputSpace
-from neurotriage.combine import combine, outcome
 from neurotriage.decision import Decision, Outcome
 from neurotriage.engines import Engine
 from neurotriage.engines.reference import ReferenceEngine
 from neurotriage.language import Condition
 from neurotriage.language._semantics import compile_condition
+from neurotriage.pipeline.combine import combine, outcome
+from neurotriage.pipeline.compiled import compiled_engine
 from neurotriage.profile import Profile, field_specs
 from neurotriage.ruleset import RuleSet
 
@@ -139,7 +140,7 @@ def enumerate_space(
     if rule_ids is None:
         rule_ids = tuple(rule.id for rule in rules.rules)
     bit_of = {rule_id: 1 << b for b, rule_id in enumerate(rule_ids)}
-    engine = rules.engine(backend)
+    engine = compiled_engine(rules, backend)
     if by_rule and isinstance(engine, ReferenceEngine):
         masks = _masks_by_rule(rules, engine, space, bit_of, progress)
     else:

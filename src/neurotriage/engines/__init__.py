@@ -1,7 +1,7 @@
 """Backends: each compiles a RuleSet once and reports which rules fire.
 
 A backend only decides *which rules fire*; turning fired rules into a Decision
-is :mod:`neurotriage.combine`'s job, shared by all backends.
+is :mod:`neurotriage.pipeline.combine`'s job, shared by all backends.
 """
 
 from __future__ import annotations

@@ -7,9 +7,10 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from neurotriage._loader import default_rules
-from neurotriage.combine import combine
 from neurotriage.decision import Decision
 from neurotriage.engines import resolve_backend
+from neurotriage.pipeline.combine import combine
+from neurotriage.pipeline.compiled import compiled_engine
 from neurotriage.profile import Profile, conforms
 from neurotriage.ruleset import RuleSet
 
@@ -80,7 +81,7 @@ def evaluate(
     if rules is not None and not isinstance(rules, RuleSet):
         raise TypeError(f"rules must be a RuleSet from load_rules(), not {type(rules).__name__}")
     ruleset = rules if rules is not None else default_rules()
-    engine = ruleset.engine(resolve_backend(backend))
+    engine = compiled_engine(ruleset, resolve_backend(backend))
     decision = combine(ruleset, checked, engine.fired(checked))
     if _observers:
         notify_observers(ruleset, decision)

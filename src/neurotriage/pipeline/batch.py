@@ -31,7 +31,7 @@ input order. An error raised for an item (by the task, or by the input
 iterator itself) is raised only after every result before it has been
 yielded, so nothing that was decided is lost. A worker that dies is a
 :class:`WorkerError`, raised at the first item it left undecided; the pool
-(:mod:`neurotriage._pool`) is built so that a death can never hang.
+(:mod:`neurotriage.pipeline.pool`) is built so that a death can never hang.
 
 **How many.** At most :data:`WORKERS_PER_CPU` workers per CPU this process
 may use, and never more than :data:`MAX_WORKERS`: each is a whole
@@ -50,12 +50,13 @@ from typing import Any, TypeAlias, TypeVar
 
 from pydantic import ValidationError
 
-from neurotriage._evaluate import as_profile, notify_observers
 from neurotriage._loader import default_rules
-from neurotriage._pool import WorkerPool
-from neurotriage.combine import combine
 from neurotriage.decision import Decision
 from neurotriage.engines import BackendName, resolve_backend
+from neurotriage.pipeline.combine import combine
+from neurotriage.pipeline.compiled import compiled_engine
+from neurotriage.pipeline.evaluation import as_profile, notify_observers
+from neurotriage.pipeline.pool import WorkerPool
 from neurotriage.profile import Profile
 from neurotriage.ruleset import RuleSet
 
@@ -216,7 +217,7 @@ def _fired(rules: RuleSet, backend: BackendName, profile: Profile) -> frozenset[
     Only rule ids cross the process boundary; the parent builds each Decision
     (pickling a Decision costs more than evaluating it).
     """
-    return rules.engine(backend).fired(profile)
+    return compiled_engine(rules, backend).fired(profile)
 
 
 def _checked(profiles: Iterator[Any], failure: list[Exception]) -> Iterator[Profile]:
@@ -336,5 +337,5 @@ def evaluate_many(
     name = resolve_backend(backend)
     # Compiled here first, so a rule set the backend cannot take fails now, as
     # BackendError, not later in each worker.
-    ruleset.engine(name)
+    compiled_engine(ruleset, name)
     return _decisions(iterator, ruleset, name, count)

@@ -18,6 +18,8 @@ of its own: every list in it is new, and only frozen, list-free parts
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -78,8 +80,22 @@ class DecisionParts:
     )
 
 
+_parts: weakref.WeakKeyDictionary[RuleSet, DecisionParts] = weakref.WeakKeyDictionary()
+_parts_lock = threading.Lock()
+
+
 def decision_parts(ruleset: RuleSet) -> DecisionParts:
-    """Build the pieces of ``ruleset``'s decisions (RuleSet caches this)."""
+    """The pieces of ``ruleset``'s decisions, built once and kept beside it."""
+    parts = _parts.get(ruleset)
+    if parts is None:
+        with _parts_lock:
+            parts = _parts.get(ruleset)
+            if parts is None:
+                parts = _parts[ruleset] = _build_parts(ruleset)
+    return parts
+
+
+def _build_parts(ruleset: RuleSet) -> DecisionParts:
     allowed = {
         t.id: AllowedTechnique(
             technique=t.id,
@@ -119,7 +135,7 @@ def decision_parts(ruleset: RuleSet) -> DecisionParts:
 
 def combine(ruleset: RuleSet, profile: Profile, fired: Iterable[str]) -> Decision:
     """The Decision for ``profile`` given the ids of the rules that fired."""
-    parts = ruleset.decision_parts
+    parts = decision_parts(ruleset)
     fired_ids = fired if isinstance(fired, frozenset) else frozenset(fired)
     values = profile.__dict__
     key = (fired_ids, tuple([values[name] is None for name in parts.asked]))
@@ -286,7 +302,7 @@ def outcome(ruleset: RuleSet, fired: Iterable[str]) -> Outcome:
     are maxima, warning codes a union. Analysis calls this for every class of
     the input space, and checks it against :func:`combine` for each outcome.
     """
-    parts = ruleset.decision_parts
+    parts = decision_parts(ruleset)
     blocked: set[str] = set()
     referral = verdict = 0
     warnings: set[str] = set()

@@ -55,6 +55,7 @@ from typing import Any
 
 from neurotriage._errors import WorkerError
 from neurotriage.engines import BackendName
+from neurotriage.pipeline.compiled import compiled_engine
 from neurotriage.ruleset import RuleSet
 
 __all__ = ["WorkerPool"]
@@ -125,7 +126,7 @@ def serve(connection: Connection, rules: RuleSet, backend: BackendName) -> None:
         signal.signal(signum, signal.SIG_IGN)
     broken: Exception | None = None
     try:
-        rules.engine(backend)
+        compiled_engine(rules, backend)
     except Exception as err:  # noqa: BLE001 - reported for each chunk, in order
         broken = err
     inbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
