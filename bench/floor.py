@@ -57,8 +57,9 @@ def decide(profile: Profile) -> FloorDecision:  # noqa: PLR0912, PLR0915 - one i
     sharp = profile.sharp_pain_during_massage
     pressure = profile.requested_pressure
 
-    # verdict ranks: 0 proceed, 1 needs_answers, 2 needs_clearance, 3 see_doctor, 4 stop
-    verdict = 0
+    # verdict ranks: 0 proceed, 1 consult_first, 2 needs_answers, 3 needs_clearance,
+    # 4 see_doctor, 5 stop. clearance.yaml: not cleared means consult first.
+    verdict = 0 if cleared else 1
     # referral ranks: 0 none, 1 consult_before_starting, 2 see_doctor
     referral = 0 if cleared else 1
     blocked = False
@@ -66,13 +67,13 @@ def decide(profile: Profile) -> FloorDecision:  # noqa: PLR0912, PLR0915 - one i
     # unknowns.yaml: an unknown red flag blocks; so does an unknown clearance
     # condition before clearance. Every unknown condition field is a question.
     if wounds is None or infection is None or pain is None or worsening is None:
-        blocked, verdict = True, 1
+        blocked, verdict = True, 2
     if not cleared and (diabetes is None or severity is None or conditions is None):
-        blocked, verdict = True, 1
+        blocked, verdict = True, 2
 
     # clearance.yaml: known conditions that need a clinician first
     if not cleared and (diabetes or severity == "severe" or conditions):
-        blocked, verdict = True, 2
+        blocked, verdict = True, 3
 
     # red-flags.yaml
     danger: list[str] = []
@@ -89,13 +90,13 @@ def decide(profile: Profile) -> FloorDecision:  # noqa: PLR0912, PLR0915 - one i
     if worsening:
         danger.append("symptoms-worsening")
     if wounds or infection or worsening or (pain is not None and pain >= 7):
-        blocked, verdict, referral = True, 3, 2
+        blocked, verdict, referral = True, 4, 2
     if no_relief:
         referral = 2
 
     # session.yaml: sharp pain stops everything
     if sharp:
-        blocked, verdict = True, 4
+        blocked, verdict = True, 5
 
     caution: list[str] = []
     if diabetes and cleared:
@@ -138,5 +139,5 @@ def decide(profile: Profile) -> FloorDecision:  # noqa: PLR0912, PLR0915 - one i
     )
 
 
-_VERDICTS = ("proceed", "needs_answers", "needs_clearance", "see_doctor", "stop")
+_VERDICTS = ("proceed", "consult_first", "needs_answers", "needs_clearance", "see_doctor", "stop")
 _REFERRALS = ("none", "consult_before_starting", "see_doctor")

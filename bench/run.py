@@ -15,21 +15,28 @@ What it measures, on a fixed, seeded corpus of realistic profiles:
   (``bench/direct.py``);
 * RuleSet load and first compile per backend, on fresh RuleSets;
 * peak memory, and RSS growth across many evaluations of the reference backend;
-* batch throughput (``neurotriage.evaluate_many``) and ``analysis.verify``
-  time, where those exist.
+* batch throughput (``neurotriage.evaluate_many`` and ``neurotriage
+  evaluate-many``, one and two workers) and the time of ``analysis.verify``
+  (each backend) and ``analysis.lint``.
+
+The docs quote these numbers from ``docs/_numbers.json``, which
+``bench/docs_numbers.py`` writes from the JSON of a run: the text blocks it renders
+come from the same ``*_lines`` functions that print the report here.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
-import importlib
+import io
 import itertools
 import json
 import os
 import platform
 import resource
 import sys
+import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable, Sequence
@@ -37,14 +44,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import report
 from corpus import corpus
 from floor import decide, summary
 
 import neurotriage
-from neurotriage import Profile, RuleSet, evaluate, load_rules
-from neurotriage.analysis import input_space
+from neurotriage import Profile, RuleSet, evaluate, evaluate_many, load_rules
+from neurotriage.analysis import input_space, lint, verify
+from neurotriage.cli import main as cli_main
 from neurotriage.engines import durable_available
+from neurotriage.engines.reference import class_key
 from neurotriage.pipeline.compiled import compiled_engine
+from neurotriage.profile import field_specs
 
 if TYPE_CHECKING:
     from direct import DirectDurable
@@ -160,7 +171,12 @@ def check_floor(
     dicts: list[dict[str, Any]], profiles: list[Profile], backends: list[str]
 ) -> dict[str, Any]:
     """The floor agrees with evaluate() on every profile; time this cold first pass."""
-    report: dict[str, Any] = {"profiles": len(profiles), "cold_first_pass_mean_us": {}}
+    key = class_key(load_rules(RULES_DIR), field_specs())
+    report: dict[str, Any] = {
+        "profiles": len(profiles),
+        "classes": len({key(p.__dict__) for p in profiles}),
+        "cold_first_pass_mean_us": {},
+    }
     floor = [decide(p) for p in profiles]
     for backend in backends:
         fresh = load_rules(RULES_DIR)  # empty caches: this pass is the cold one
@@ -168,6 +184,7 @@ def check_floor(
         decisions = [evaluate(d, rules=fresh, backend=backend) for d in dicts]
         seconds = time.perf_counter() - started
         report["cold_first_pass_mean_us"][backend] = seconds / len(dicts) * 1e6
+        report["distinct_decisions"] = len({d.model_dump_json() for d in decisions})
         wrong = [i for i, d in enumerate(decisions) if summary(d) != floor[i]]
         if wrong:
             first = wrong[0]
@@ -331,18 +348,12 @@ def memory(dicts: list[dict[str, Any]], evaluations: int) -> dict[str, Any]:
 
 
 def batch(dicts: list[dict[str, Any]], backends: list[str], rounds: int) -> dict[str, Any] | str:
-    """evaluate_many throughput for workers=1 and 2 next to a plain loop, if it exists."""
-    evaluate_many = getattr(neurotriage, "evaluate_many", None)
-    if evaluate_many is None:
-        return "n/a (not available yet)"
+    """Throughput of evaluate_many and of the command, one and two workers, next to a loop."""
     rules = load_rules(RULES_DIR)
     expected = [evaluate(d, rules=rules, backend="reference") for d in dicts[:500]]
-    report: dict[str, Any] = {}
+    report: dict[str, Any] = {"evaluate_many": {}, "cli": {}}
     for backend in backends:
-        try:
-            got = list(evaluate_many(dicts[:500], rules=rules, backend=backend, workers=2))
-        except Exception as err:  # noqa: BLE001 - a slot for another engineer's API: report, go on
-            return f"n/a (evaluate_many failed: {type(err).__name__}: {err})"
+        got = list(evaluate_many(dicts[:500], rules=rules, backend=backend, workers=2))
         if got != expected:
             return f"n/a (evaluate_many disagrees with evaluate on {backend})"
         runs: dict[str, list[float]] = {"loop": [], "workers=1": [], "workers=2": []}
@@ -355,54 +366,66 @@ def batch(dicts: list[dict[str, Any]], backends: list[str], rounds: int) -> dict
                 started = time.perf_counter()
                 list(evaluate_many(dicts, rules=rules, backend=backend, workers=workers))
                 runs[f"workers={workers}"].append(time.perf_counter() - started)
-        report[backend] = {name: len(dicts) / median(times) for name, times in runs.items()}
+        report["evaluate_many"][backend] = {n: len(dicts) / median(t) for n, t in runs.items()}
+        report["cli"][backend] = cli_throughput(dicts, backend, rounds)
+    starts = []
+    for _ in range(max(3, rounds)):
+        started = time.perf_counter()
+        list(evaluate_many(dicts[:1], rules=rules, backend="reference", workers=2))
+        starts.append(time.perf_counter() - started)
+    report["worker_start_s"] = median(starts)
     return report
 
 
-def verify_time(runs: int) -> dict[str, Any] | str:
-    """analysis.verify(rules) time, if it exists."""
-    verify = getattr(importlib.import_module("neurotriage.analysis"), "verify", None)
-    if verify is None:
-        return "n/a (not available yet)"
-    times = []
-    for _ in range(runs):
-        fresh = load_rules(RULES_DIR)
-        started = time.perf_counter()
-        verify(fresh)
-        times.append(time.perf_counter() - started)
-        if times[0] > 10:  # one slow run is enough
-            break
-    return {"runs": len(times), "seconds": median(times)}
+def cli_throughput(dicts: list[dict[str, Any]], backend: str, rounds: int) -> dict[str, float]:
+    """Lines per second of ``neurotriage evaluate-many IN -o OUT``, one and two workers."""
+    rates = {}
+    with tempfile.TemporaryDirectory() as directory:
+        source, target = Path(directory, "in.jsonl"), Path(directory, "out.jsonl")
+        source.write_text("".join(json.dumps(d) + "\n" for d in dicts), encoding="utf-8")
+        for workers in (1, 2):
+            argv = ["evaluate-many", str(source), "-o", str(target), "--backend", backend]
+            times = []
+            for _ in range(rounds):
+                started = time.perf_counter()
+                status = cli_main([*argv, "--workers", str(workers)], io.StringIO(), io.StringIO())
+                times.append(time.perf_counter() - started)
+                if status not in (0, 1):  # 1: a line of the corpus is not a valid profile
+                    raise SystemExit(f"evaluate-many failed with exit code {status}")
+            rates[f"workers={workers}"] = len(dicts) / median(times)
+    return rates
 
 
-# --- the report -------------------------------------------------------------------------------
+def analysis_times(backends: list[str], runs: int) -> dict[str, Any]:
+    """Seconds of analysis.verify(rules) on each backend, and of analysis.lint(rules)."""
+
+    def timed(job: Callable[[RuleSet], object]) -> dict[str, Any]:
+        times: list[float] = []
+        while len(times) < runs and sum(times) <= 10:  # one slow run is enough
+            fresh = load_rules(RULES_DIR)
+            started = time.perf_counter()
+            job(fresh)
+            times.append(time.perf_counter() - started)
+        return {"runs": len(times), "seconds": median(times)}
+
+    return {
+        "verify": {b: timed(functools.partial(verify, backend=b)) for b in backends},
+        "lint": timed(lint),
+    }
 
 
-def ratio_text(value: float) -> str:
-    """A multiple, e.g. ``2.4x``."""
-    return f"{value:.2f}x" if value < 10 else f"{value:.1f}x"
+# --- the targets -------------------------------------------------------------------------------
 
 
-def verdict_text(met: bool | None) -> str:
-    """met / MISSED / n/a."""
-    return "n/a" if met is None else ("met" if met else "MISSED")
-
-
-def report_latency(
-    measures: list[Measure], overhead: float
-) -> tuple[dict[str, Any], dict[str, Stats]]:
-    """Print the latency table; return its JSON form and the stats by key."""
+def latency_rows(measures: list[Measure], overhead: float) -> dict[str, Any]:
+    """Each measure's median and p99, and its multiple of its baseline, in measure order."""
     by_key = {m.key: stats(m.samples, overhead) for m in measures}
-    print(f"{'per evaluation':<36}{'median us':>10}{'p99 us':>10}{'vs floor':>10}")
     rows: dict[str, Any] = {}
     for measure in measures:
         result = by_key[measure.key]
-        vs = ""
-        times: float | None = None
+        times = None
         if measure.baseline is not None:
             times = result.median_us / by_key[measure.baseline].median_us
-            vs = ratio_text(times) + ("*" if measure.baseline == "floor.dict" else "")
-        print(f"{measure.label:<36}{result.median_us:>10.2f}{result.p99_us:>10.2f}{vs:>10}")
         rows[measure.key] = {
             "label": measure.label,
             "median_us": result.median_us,
@@ -411,72 +434,24 @@ def report_latency(
             "baseline": measure.baseline,
             "times_baseline": times,
         }
-    print("  (vs floor: median over the floor's median; * = over floor + Profile.model_validate)")
-    return rows, by_key
-
-
-def print_compile(compiled: dict[str, Any], backends: list[str]) -> None:
-    """The load and compile times."""
-    print()
-    print(f"load_rules(rules/) + first compile, median of {compiled['runs']} fresh RuleSets:")
-    print(f"  load_rules {compiled['load_ms']:.1f} ms (first: {compiled['load_ms_first_run']:.1f})")
-    for backend in backends:
-        print(
-            f"  {backend:<10} compile {compiled['compile_ms'][backend]:6.2f} ms, "
-            f"load + compile {compiled['load_and_compile_ms'][backend]:6.1f} ms, "
-            f"first evaluate {compiled['first_evaluate_ms'][backend]:.2f} ms"
-        )
-
-
-def print_memory(mem: dict[str, Any]) -> None:
-    """The memory figures."""
-    print()
-    print(
-        f"memory (reference): traced peak {mem['traced_peak_mib_cold_pass']:.1f} MiB "
-        f"over a cold pass; max RSS {mem['max_rss_mib']:.0f} MiB"
-    )
-    if mem["rss_growth_mib"] is None:
-        print("  RSS growth: n/a (no /proc/self/statm here)")
-        return
-    print(
-        f"  RSS {mem['rss_before_mib']:.1f} -> {mem['rss_after_mib']:.1f} MiB "
-        f"({mem['rss_growth_mib']:+.2f}) across {mem['evaluations']:,} evaluations "
-        f"of evaluate(dict) in {mem['seconds']:.0f} s"
-    )
-
-
-def print_extras(batched: dict[str, Any] | str, verified: dict[str, Any] | str) -> None:
-    """Batch throughput and verify time, or why they are missing."""
-    print()
-    if isinstance(batched, str):
-        print(f"batch (evaluate_many): {batched}")
-    else:
-        for backend, figures in batched.items():
-            print(
-                f"batch {backend} (profiles/s): "
-                + ", ".join(f"{name} {rate:,.0f}" for name, rate in figures.items())
-            )
-    if isinstance(verified, str):
-        print(f"verify: {verified}")
-    else:
-        print(f"verify(rules): {verified['seconds']:.2f} s (median of {verified['runs']})")
+    return rows
 
 
 def judge(
-    by_key: dict[str, Stats], compiled: dict[str, Any], mem: dict[str, Any]
+    rows: dict[str, Any], compiled: dict[str, Any], mem: dict[str, Any]
 ) -> dict[str, dict[str, Any]]:
     """Each target: its value, its limit, whether it is met, and a line of text."""
-    reference = by_key["reference.dict"].median_us / by_key["floor.dict"].median_us
+    reference = rows["reference.dict"]["times_baseline"]
     targets: dict[str, dict[str, Any]] = {
         "reference_dict_vs_floor_validate": {
             "value": reference,
             "target": MAX_REFERENCE_VS_FLOOR,
             "met": reference <= MAX_REFERENCE_VS_FLOOR,
             "text": f"reference evaluate(dict) <= {MAX_REFERENCE_VS_FLOOR:.0f}x "
-            f"floor + model_validate: {ratio_text(reference)}",
+            f"floor + model_validate: {report.ratio_text(reference)}",
         }
     }
-    direct = by_key.get("direct.fired")
+    direct = rows.get("direct.fired")
     if direct is None:
         targets["durable_adapter_overhead"] = {
             "value": None,
@@ -485,8 +460,8 @@ def judge(
             "text": "durable adapter overhead: durable-rules not available",
         }
     else:
-        adapter = by_key["durable.fired"].median_us / direct.median_us - 1
-        whole = by_key["durable.profile"].median_us / direct.median_us - 1
+        adapter = rows["durable.fired"]["median_us"] / direct["median_us"] - 1
+        whole = rows["durable.profile"]["median_us"] / direct["median_us"] - 1
         targets["durable_adapter_overhead"] = {
             "value": adapter,
             "whole_call": whole,
@@ -543,10 +518,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "passes": passes,
         "quick": args.quick,
     }
-    print(
-        f"neurotriage {env['neurotriage']}, {env['python']}, {sys.platform}, "
-        f"{env['cores']} cores, MALLOC_TRIM_THRESHOLD_={env['malloc_trim_threshold'] or 'unset'}"
-    )
+    results: dict[str, Any] = {"environment": env}
+    show(report.environment_lines(results))
 
     checks = check_floor(dicts, profiles, backends)
     rules = load_rules(RULES_DIR)
@@ -554,62 +527,38 @@ def main(argv: Sequence[str] | None = None) -> int:
         for backend in backends:
             evaluate(data, rules=rules, backend=backend)
     direct = direct_driver(rules, profiles) if "durable" in backends else None
-    print(
-        f"corpus: {len(dicts):,} profiles (seed {args.seed}); floor == evaluate() on all of "
-        f"them ({', '.join(backends)})"
-        + ("; direct == durable engine on all" if direct is not None else "")
-    )
     measures, overhead = latency(rules, dicts, profiles, backends, direct=direct, passes=passes)
     if direct is not None:
         direct.close()
-    print(f"{passes} interleaved pass(es); timer overhead {overhead:.0f} ns subtracted per call")
-    print()
-    rows, by_key = report_latency(measures, overhead)
-    cold = checks["cold_first_pass_mean_us"]
-    print(
-        "cold first pass over the corpus (fresh RuleSet, mean us): "
-        + ", ".join(f"{b} evaluate(dict) {cold[b]:.1f}" for b in backends)
-    )
-    misses = miss_path(backends, 5_000 if args.quick else 20_000)
-    checks["all_miss_mean_us"] = misses
-    print(
-        "every call a new class (input-space profiles, mean us): "
-        + ", ".join(f"{b} evaluate(Profile) {misses[b]:.1f}" for b in backends)
-    )
+    results |= {"checks": checks, "timer_overhead_ns": overhead}
+    results["latency"] = latency_rows(measures, overhead)
+    show(report.corpus_lines(results) + report.latency_lines(results))
+    checks["all_miss_mean_us"] = miss_path(backends, 5_000 if args.quick else 20_000)
+    show(report.miss_lines(results))
 
-    compiled = compile_times(backends, 5 if args.quick else 15)
-    print_compile(compiled, backends)
+    results["compile"] = compile_times(backends, 5 if args.quick else 15)
+    show(report.compile_lines(results))
 
-    mem = memory(dicts, evaluations)
-    print_memory(mem)
+    results["memory"] = memory(dicts, evaluations)
+    show(report.memory_lines(results))
 
-    batched = batch(dicts, backends, 1 if args.quick else 2)
-    verified = verify_time(1 if args.quick else 3)
-    print_extras(batched, verified)
+    results["batch"] = batch(dicts, backends, 1 if args.quick else 2)
+    results["analysis"] = analysis_times(backends, 1 if args.quick else 3)
+    show(report.batch_lines(results))
 
-    targets = judge(by_key, compiled, mem)
-    print()
-    print("targets (reported, not asserted):")
-    for target in targets.values():
-        print(f"  {target['text']}  {verdict_text(target['met'])}")
+    results["targets"] = judge(results["latency"], results["compile"], results["memory"])
+    show(report.target_lines(results))
 
-    seconds = time.perf_counter() - started
-    print(f"\n{seconds:.0f} s in all; JSON in {args.json}")
-    results = {
-        "environment": env,
-        "checks": checks,
-        "timer_overhead_ns": overhead,
-        "latency": rows,
-        "compile": compiled,
-        "memory": mem,
-        "batch": batched,
-        "verify": verified,
-        "targets": targets,
-        "seconds": seconds,
-    }
+    results["seconds"] = time.perf_counter() - started
+    print(f"\n{results['seconds']:.0f} s in all; JSON in {args.json}")
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     return 0
+
+
+def show(lines: list[str]) -> None:
+    """Print a section of the report as soon as its numbers exist."""
+    print("\n".join(lines), flush=True)
 
 
 if __name__ == "__main__":
