@@ -14,7 +14,6 @@ from neurotriage._errors import (
     RuleProblem,
     WorkerError,
 )
-from neurotriage._loader import default_rules, load_rules
 from neurotriage.decision import (
     AllowedTechnique,
     BlockedTechnique,
@@ -25,6 +24,7 @@ from neurotriage.decision import (
     ReferralReason,
     TherapySuggestion,
 )
+from neurotriage.loading._loader import default_rules, load_rules
 from neurotriage.pipeline.batch import evaluate_many
 from neurotriage.pipeline.evaluation import evaluate
 from neurotriage.profile import Profile

@@ -26,7 +26,6 @@ except ImportError as err:  # pragma: no cover - exercised only without the extr
         "neurotriage.strategies needs hypothesis: pip install 'neurotriage[hypothesis]'"
     ) from err
 
-from neurotriage._loader import default_rules
 from neurotriage.analysis._budget import STRATEGIES, check_cost
 from neurotriage.analysis._space import (
     InputSpace,
@@ -36,6 +35,7 @@ from neurotriage.analysis._space import (
 )
 from neurotriage.language import Condition, fields_read
 from neurotriage.language._semantics import compile_condition
+from neurotriage.loading._loader import default_rules
 from neurotriage.profile import Profile, field_specs
 from neurotriage.ruleset import RuleSet
 

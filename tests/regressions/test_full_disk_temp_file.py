@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-import neurotriage._cli_many
+import neurotriage.cli._many
 from tests.clitools import Run, cli
 from tests.conftest import SAFE
 
@@ -57,7 +57,7 @@ def test_a_full_disk_exits_2_and_removes_the_temporary_file(tmp_path, monkeypatc
             return open(file, mode, **kwargs)
         return io.TextIOWrapper(io.BufferedWriter(FullDisk(file, room)), **kwargs)
 
-    monkeypatch.setattr(neurotriage._cli_many, "open", open_on_full_disk, raising=False)
+    monkeypatch.setattr(neurotriage.cli._many, "open", open_on_full_disk, raising=False)
     source, target = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
     source.write_text((json.dumps(SAFE) + "\n") * lines, encoding="utf-8")
     target.write_text("old results\n", encoding="utf-8")
@@ -71,7 +71,7 @@ def test_a_full_disk_exits_2_and_removes_the_temporary_file(tmp_path, monkeypatc
 
 def test_discard_removes_the_file_even_when_closing_fails(tmp_path: Path):
     """_Output.discard() unlinks the temporary file although the stream's close raises."""
-    output = neurotriage._cli_many._Output(str(tmp_path / "out.jsonl"), io.StringIO())
+    output = neurotriage.cli._many._Output(str(tmp_path / "out.jsonl"), io.StringIO())
     (temp,) = tmp_path.iterdir()
     real = output.stream
     output.stream = io.TextIOWrapper(io.BufferedWriter(FullDisk(os.dup(real.fileno()), 0)))

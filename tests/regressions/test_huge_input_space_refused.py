@@ -191,7 +191,7 @@ def test_progress_is_reported(tmp_path):
 
 def test_terminal_progress_draws_only_on_a_terminal():
     """The CLI's progress line is drawn on a terminal and wiped at the end; never in a pipe."""
-    from neurotriage._progress import TerminalProgress  # noqa: PLC0415
+    from neurotriage.cli._progress import TerminalProgress  # noqa: PLC0415
 
     class Terminal(io.StringIO):
         def isatty(self):

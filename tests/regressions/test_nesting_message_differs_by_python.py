@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from neurotriage._cli_input import MAX_NESTING, InputError, parse_profile
+from neurotriage.cli._inputs import MAX_NESTING, InputError, parse_profile
 
 
 @pytest.mark.parametrize("depth", [MAX_NESTING, 100, 5000])

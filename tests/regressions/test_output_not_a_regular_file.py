@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-import neurotriage._cli_many
+import neurotriage.cli._many
 from neurotriage import evaluate
 from tests.clitools import Run, cli, many_summary
 from tests.conftest import SAFE
@@ -140,14 +140,14 @@ def test_out_turned_into_a_link_during_the_run_is_not_replaced(here, monkeypatch
     """If OUT becomes a symbolic link while the records are written, it is left as it is."""
     Path("target.jsonl").write_text("old results\n", encoding="utf-8")
     Path("in.jsonl").write_text(json.dumps(SAFE) + "\n" + json.dumps(SAFE) + "\n")
-    record = neurotriage._cli_many._record
+    record = neurotriage.cli._many._record
 
     def swapping(*args: Any) -> Any:
         if not os.path.lexists("out.jsonl"):
             Path("out.jsonl").symlink_to("target.jsonl")  # someone else, mid-run
         return record(*args)
 
-    monkeypatch.setattr(neurotriage._cli_many, "_record", swapping)
+    monkeypatch.setattr(neurotriage.cli._many, "_record", swapping)
     run = cli("evaluate-many", "in.jsonl", "-o", "out.jsonl")
     assert run == Run(
         2, "", f"neurotriage: error: cannot write out.jsonl: it is a symbolic link; {ADVICE}\n"

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from neurotriage import RuleError, load_rules
-from neurotriage import _sources as sources
+from neurotriage.loading import _sources as sources
 from tests.clitools import assert_clean_failure, cli
 from tests.conftest import ROOT
 from tests.robustness._limits import time_limit

@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-import neurotriage._cli_many
-from neurotriage._cli_process import Stopped, stop_on_signals
+import neurotriage.cli._many
+from neurotriage.cli._process import Stopped, stop_on_signals
 from tests.clitools import Run, cli
 from tests.conftest import SAFE
 from tests.processes import (
@@ -119,7 +119,7 @@ def test_stopped_in_process_exits_143_and_leaves_no_temporary_file(tmp_path, mon
     def stopped(*args: Any) -> Any:
         raise Stopped(signal.SIGTERM)
 
-    monkeypatch.setattr(neurotriage._cli_many, "_record", stopped)
+    monkeypatch.setattr(neurotriage.cli._many, "_record", stopped)
     source, target = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
     source.write_text('{"open_wounds": true}\n', encoding="utf-8")
     target.write_text(OLD, encoding="utf-8")

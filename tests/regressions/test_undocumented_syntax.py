@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from neurotriage import RuleError, _yaml, load_rules
+from neurotriage import RuleError, load_rules
 from neurotriage.language import (
     Compare,
     Condition,
@@ -21,6 +21,7 @@ from neurotriage.language import (
     ParseProblem,
     parse_condition,
 )
+from neurotriage.loading import _yaml
 from neurotriage.profile import field_specs
 from tests.rulesets import ONE_TECHNIQUE
 

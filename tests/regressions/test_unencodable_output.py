@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from neurotriage import Decision, evaluate, load_rules
-from neurotriage._cli_process import ESCAPE, escape_unencodable
+from neurotriage.cli._process import ESCAPE, escape_unencodable
 from tests.clitools import many_summary
 from tests.processes import console_command
 

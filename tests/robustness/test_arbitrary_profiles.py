@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from neurotriage import Decision, default_rules, evaluate
-from neurotriage._cli_many import _compact_record, _record
+from neurotriage.cli._many import _compact_record, _record
 from tests.conftest import available_backends
 from tests.robustness._limits import time_limit
 

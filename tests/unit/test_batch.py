@@ -17,9 +17,9 @@ from pydantic import ValidationError
 
 import neurotriage.pipeline.compiled
 from neurotriage import BackendError, Profile, default_rules, evaluate, evaluate_many, load_rules
-from neurotriage._cli_input import MAX_PROFILE_BYTES
-from neurotriage._cli_many import _record, _weight
 from neurotriage.analysis import input_space
+from neurotriage.cli._inputs import MAX_PROFILE_BYTES
+from neurotriage.cli._many import _record, _weight
 from neurotriage.pipeline.batch import AHEAD, CHUNK_ITEMS, _fired, map_ordered
 from neurotriage.pipeline.compiled import compiled_engine
 from tests.conftest import ROOT, SAFE, available_backends

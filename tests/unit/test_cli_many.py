@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
-import neurotriage._cli_many
+import neurotriage.cli._many
 from neurotriage import BackendError, Decision, WorkerError, default_rules, evaluate, load_rules
-from neurotriage._cli_input import MAX_PROFILE_BYTES
 from neurotriage.analysis import input_space
 from neurotriage.cli import main
+from neurotriage.cli._inputs import MAX_PROFILE_BYTES
 from tests.clitools import many_summary
 from tests.conftest import ROOT, SAFE
 from tests.unit.test_cli import BROKEN_RULES, Run, assert_clean_failure, cli
@@ -465,7 +465,7 @@ def test_a_failure_mid_run_leaves_no_partial_output(tmp_path, monkeypatch):
             raise BackendError("durable-rules answered status 1 for a new fact")
         return evaluate(profile, **kwargs)
 
-    monkeypatch.setattr(neurotriage._cli_many, "evaluate", failing)
+    monkeypatch.setattr(neurotriage.cli._many, "evaluate", failing)
     target = tmp_path / "out.jsonl"
     target.write_text("old results\n", encoding="utf-8")
     source = tmp_path / "in.jsonl"
@@ -528,7 +528,7 @@ def test_a_dead_worker_exits_2_and_writes_nothing(tmp_path, monkeypatch):
             1,
         )
 
-    monkeypatch.setattr(neurotriage._cli_many, "map_ordered", dying)
+    monkeypatch.setattr(neurotriage.cli._many, "map_ordered", dying)
     run, records = run_many(tmp_path, jsonl(SAFE, SAFE), "--workers", "2")
     assert run == Run(
         2,
@@ -546,7 +546,7 @@ def test_ctrl_c_exits_130_and_writes_nothing(tmp_path, monkeypatch):
     def interrupted(*args: Any) -> Any:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(neurotriage._cli_many, "_record", interrupted)
+    monkeypatch.setattr(neurotriage.cli._many, "_record", interrupted)
     run, records = run_many(tmp_path, jsonl(SAFE))
     assert run == Run(130, "", "neurotriage: interrupted\n")
     assert records == []

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from neurotriage import Profile, RuleSet, evaluate, load_rules
-from neurotriage._summary import counterfactuals_text
 from neurotriage.analysis import Counterfactual, FieldChange, counterfactuals
+from neurotriage.cli._summary import counterfactuals_text
 from neurotriage.strategies import profiles
 from tests.clitools import cli, write_profile
 from tests.conftest import ROOT, SAFE

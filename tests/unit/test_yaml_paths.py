@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from neurotriage import _yaml
+from neurotriage.loading import _yaml
 from tests.conftest import FIXTURES, ROOT
 
 FILES = sorted([*(ROOT / "rules").glob("*.yaml"), *FIXTURES.rglob("*.yaml")])

@@ -13,11 +13,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from neurotriage._loader import default_rules
 from neurotriage.analysis._budget import COUNTERFACTUALS, check_cost
 from neurotriage.analysis._space import OTHER_ITEM, InputSpace, input_space
 from neurotriage.decision import Verdict
 from neurotriage.engines import resolve_backend
+from neurotriage.loading._loader import default_rules
 from neurotriage.pipeline.combine import outcome
 from neurotriage.pipeline.compiled import compiled_engine
 from neurotriage.pipeline.evaluation import as_profile

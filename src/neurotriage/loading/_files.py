@@ -16,7 +16,8 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from neurotriage._errors import RuleProblem
-from neurotriage._schema import (
+from neurotriage.language import Condition, ConditionError, parse_condition
+from neurotriage.loading._schema import (
     ITEM_MODELS,
     FileSpec,
     InvariantSpec,
@@ -25,9 +26,8 @@ from neurotriage._schema import (
     TechniqueSpec,
     TherapySpec,
 )
-from neurotriage._sources import Unreadable, read_rule_text
-from neurotriage._yaml import LocatedDict, Mark, YamlProblem, load_located, locate
-from neurotriage.language import Condition, ConditionError, parse_condition
+from neurotriage.loading._sources import Unreadable, read_rule_text
+from neurotriage.loading._yaml import LocatedDict, Mark, YamlProblem, load_located, locate
 from neurotriage.profile import field_specs
 
 __all__ = ["Collector", "FileResult", "parse_when", "read_file"]

@@ -18,19 +18,8 @@ import sys
 from collections.abc import Sequence
 from typing import IO, Any, NoReturn
 
-from neurotriage import __version__, _reports
-from neurotriage._cli_input import InputError, parse_profile, read_profile
-from neurotriage._cli_many import run_many, worker_count
-from neurotriage._cli_process import Stopped, escape_unencodable, stop_on_signals
+from neurotriage import __version__
 from neurotriage._errors import NeurotriageError
-from neurotriage._loader import default_rules, default_rules_dir, load_rules
-from neurotriage._progress import TerminalProgress
-from neurotriage._summary import (
-    counterfactuals_left_out,
-    counterfactuals_text,
-    explanation,
-    summary,
-)
 from neurotriage.analysis import (
     SpaceTooLargeError,
     counterfactuals,
@@ -39,8 +28,20 @@ from neurotriage.analysis import (
     rule_coverage,
     verify,
 )
+from neurotriage.cli import _reports
+from neurotriage.cli._inputs import InputError, parse_profile, read_profile
+from neurotriage.cli._many import run_many, worker_count
+from neurotriage.cli._process import Stopped, escape_unencodable, stop_on_signals
+from neurotriage.cli._progress import TerminalProgress
+from neurotriage.cli._summary import (
+    counterfactuals_left_out,
+    counterfactuals_text,
+    explanation,
+    summary,
+)
 from neurotriage.decision import Decision
 from neurotriage.engines import BACKENDS, backends_summary, resolve_backend
+from neurotriage.loading._loader import default_rules, default_rules_dir, load_rules
 from neurotriage.pipeline.evaluation import evaluate
 from neurotriage.profile import Profile
 

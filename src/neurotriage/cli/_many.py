@@ -48,10 +48,10 @@ import time
 from collections.abc import Iterator
 from typing import IO
 
-from neurotriage._cli_input import MAX_PROFILE_BYTES, InputError, parse_profile, too_large
-from neurotriage._loader import default_rules, load_rules
+from neurotriage.cli._inputs import MAX_PROFILE_BYTES, InputError, parse_profile, too_large
 from neurotriage.decision import VERDICTS, Decision, Verdict
 from neurotriage.engines import BackendName, resolve_backend
+from neurotriage.loading._loader import default_rules, load_rules
 from neurotriage.pipeline.batch import map_ordered, worker_limit, workers_text
 from neurotriage.pipeline.compiled import compiled_engine
 from neurotriage.pipeline.evaluation import evaluate

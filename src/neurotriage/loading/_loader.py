@@ -16,11 +16,17 @@ from pathlib import Path
 from typing import Any
 
 from neurotriage._errors import RuleError
-from neurotriage._files import Collector, FileResult, condition_position, parse_when, read_file
-from neurotriage._schema import EXPECTATIONS, InvariantSpec, RuleSpec, SourceSpec
-from neurotriage._sources import find_rule_files, shown_path
-from neurotriage._yaml import LocatedDict, Mark
 from neurotriage.engines.durable import check_capacity
+from neurotriage.loading._files import (
+    Collector,
+    FileResult,
+    condition_position,
+    parse_when,
+    read_file,
+)
+from neurotriage.loading._schema import EXPECTATIONS, InvariantSpec, RuleSpec, SourceSpec
+from neurotriage.loading._sources import find_rule_files, shown_path
+from neurotriage.loading._yaml import LocatedDict, Mark
 from neurotriage.profile import field_specs
 from neurotriage.ruleset import (
     Invariant,
@@ -353,7 +359,7 @@ def default_rules_dir() -> Path:
     if packaged.is_dir():
         return Path(str(packaged))
     # a source checkout or editable install: the rules sit at the project root
-    return Path(__file__).resolve().parents[2] / "rules"
+    return Path(__file__).resolve().parents[3] / "rules"
 
 
 @functools.cache

@@ -1,0 +1,9 @@
+"""Loading rule sets: files on disk -> YAML with marks -> the rule schema -> a RuleSet.
+
+Every problem of a load is collected with its file, rule id, line and
+column, and raised together as one :class:`~neurotriage.RuleError`.
+"""
+
+from neurotriage.loading._loader import default_rules, default_rules_dir, load_rules
+
+__all__ = ["default_rules", "default_rules_dir", "load_rules"]
