@@ -27,14 +27,14 @@ HANG_SECONDS = 60
 
 SCRIPTS = {
     "break": """
-        decisions = evaluate_many(PROFILES, workers=2)
+        decisions = evaluate_many(PROFILES, workers=2, backend="reference")
         for decision in decisions:
             if decision.verdict == "see_doctor":
                 break
         print(decision.verdict)
     """,
     "one-taken": """
-        decisions = evaluate_many(PROFILES, workers=2)
+        decisions = evaluate_many(PROFILES, workers=2, backend="reference")
         print(next(decisions).verdict)
     """,
 }

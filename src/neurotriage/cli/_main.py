@@ -78,12 +78,23 @@ class _Parser(argparse.ArgumentParser):
         raise _UsageError(status)
 
 
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """The description and --version unwrapped, and help text in column 17 on every Python.
+
+    Python 3.13 widened argparse's help column to fit the longest command
+    name; a fixed column keeps ``neurotriage -h`` the same on 3.11 to 3.13.
+    """
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, max_help_position=17)
+
+
 def _parser(stdout: IO[str], stderr: IO[str]) -> _Parser:
     parser = _Parser(
         prog="neurotriage",
         description="Decide, safely and explainably, what foot massage a person with "
         "peripheral neuropathy may do.",
-        formatter_class=argparse.RawDescriptionHelpFormatter,  # --version printed unwrapped
+        formatter_class=_Formatter,
         out=stdout,
         err=stderr,
     )
