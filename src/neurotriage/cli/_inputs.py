@@ -7,8 +7,11 @@ Shared by ``evaluate``/``explain`` (one profile per file) and ``evaluate-many``
 
 from __future__ import annotations
 
+import codecs
+import io
 import json
 import sys
+from collections.abc import Iterator
 from typing import IO, Any
 
 from pydantic import ValidationError
@@ -19,8 +22,12 @@ __all__ = [
     "MAX_NESTING",
     "MAX_PROFILE_BYTES",
     "InputError",
+    "Line",
     "describe_validation",
+    "json_lines",
+    "line_profile",
     "parse_profile",
+    "read_json_lines",
     "read_profile",
     "too_large",
 ]
@@ -198,3 +205,78 @@ def _preview(value: Any) -> str:
     except (ValueError, TypeError, RecursionError):  # not JSON-like, or nested past the limit
         return _JSON_TYPES.get(type(value), type(value).__name__)
     return text if len(text) <= _PREVIEW else f"{text[:_PREVIEW]}..."
+
+
+#: A line: its 1-based number and its bytes without the newline (None: too long).
+Line = tuple[int, bytes | None]
+
+
+def json_lines(stream: IO[bytes], shown: str) -> Iterator[Line]:
+    """Each line of JSON Lines ``stream``, numbered from 1; a line over MAX_PROFILE_BYTES
+    comes as None.
+
+    The one reader of JSON Lines, for ``evaluate-many`` and ``coverage``: lines
+    are read as bytes (at most MAX_PROFILE_BYTES of each kept), broken at
+    ``\\n`` only, and a byte-order mark is allowed at the start.
+    """
+    number = 0
+    try:
+        while raw := stream.readline(MAX_PROFILE_BYTES + 1):
+            number += 1
+            if number == 1 and raw.startswith(codecs.BOM_UTF8):
+                raw = raw[len(codecs.BOM_UTF8) :]
+            if raw.endswith(b"\n"):
+                yield number, raw[:-1]
+            elif len(raw) <= MAX_PROFILE_BYTES:
+                yield number, raw  # the last line, with no newline
+            else:
+                while (rest := stream.readline(64 * 1024)) and not rest.endswith(b"\n"):
+                    pass  # drop the rest of the overlong line, a piece at a time
+                yield number, None
+    except OSError as err:
+        raise InputError(f"cannot read {shown}: {err.strerror or err}") from err
+
+
+def line_profile(raw: bytes | None) -> Profile:
+    """The profile on one line; InputError's text completes "line N ..."."""
+    if raw is None:
+        raise InputError(too_large())
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise InputError(f"is not valid UTF-8: {err}") from err
+    if not text.strip():
+        raise InputError("is blank; write one JSON profile per line")
+    return parse_profile(text, one_line=True)
+
+
+def read_json_lines(name: str, stdin: IO[str]) -> list[Profile]:
+    """Every profile of a JSON Lines file (``-``: standard input); blank lines are skipped.
+
+    Any bad line is an InputError naming it (the first five are listed).
+    """
+    shown = "standard input" if name == "-" else name
+    if name == "-":
+        buffer = getattr(stdin, "buffer", None)
+        stream: IO[bytes] = buffer if buffer is not None else io.BytesIO(stdin.read().encode())
+    else:
+        try:
+            stream = open(name, "rb")  # noqa: SIM115 - closed below
+        except OSError as err:
+            raise InputError(f"cannot read {shown}: {err.strerror or err}") from err
+    profiles, problems = [], []
+    try:
+        for number, raw in json_lines(stream, shown):
+            if raw is not None and not raw.strip():
+                continue
+            try:
+                profiles.append(line_profile(raw))
+            except InputError as err:
+                problems.append(f"line {number} {err}")
+    finally:
+        if stream is not getattr(stdin, "buffer", None):
+            stream.close()
+    if problems:
+        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+        raise InputError(f"{shown}: " + "; ".join(problems[:5]) + more)
+    return profiles

@@ -28,16 +28,15 @@ from neurotriage.analysis import (
     rule_coverage,
     verify,
 )
-from neurotriage.cli import _reports
-from neurotriage.cli._inputs import InputError, parse_profile, read_profile
+from neurotriage.cli._inputs import InputError, read_json_lines, read_profile
 from neurotriage.cli._many import run_many, worker_count
 from neurotriage.cli._process import Stopped, escape_unencodable, stop_on_signals
 from neurotriage.cli._progress import TerminalProgress
+from neurotriage.cli._renderers import renderer
 from neurotriage.cli._summary import (
     counterfactuals_left_out,
     counterfactuals_text,
     explanation,
-    summary,
 )
 from neurotriage.decision import Decision
 from neurotriage.engines import BACKENDS, backends_summary, resolve_backend
@@ -218,60 +217,31 @@ def _analysis_commands(commands: Any, stdout: IO[str], stderr: IO[str]) -> None:
     format_option(diff_cmd)
 
 
-def _read_corpus(name: str, stdin: IO[str]) -> list[Profile]:
-    """Every profile of a JSON-lines file; any bad line is an error naming it."""
-    shown = "standard input" if name == "-" else name
-    try:
-        if name == "-":
-            buffer = getattr(stdin, "buffer", None)
-            raw = buffer.read() if buffer is not None else stdin.read().encode("utf-8")
-        else:
-            with open(name, "rb") as handle:
-                raw = handle.read()
-        text = raw.decode("utf-8-sig")
-    except (OSError, UnicodeError) as err:
-        raise InputError(f"cannot read {shown}: {getattr(err, 'strerror', None) or err}") from err
-    profiles, problems = [], []
-    # JSON Lines breaks lines at \n only: U+2028 and friends may sit inside a string
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            profiles.append(parse_profile(line, one_line=True))
-        except InputError as err:
-            problems.append(f"line {number} {err}")
-    if problems:
-        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
-        raise InputError(f"{shown}: " + "; ".join(problems[:5]) + more)
-    return profiles
-
-
 def _run_analysis(
     args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stderr: IO[str]
 ) -> int:
-    as_json = args.format == "json"
+    output = renderer(args.format)
     progress = TerminalProgress(args.command, stderr)
     try:
         if args.command == "lint":
             findings = lint_path(args.rules or default_rules_dir(), progress=progress)
-            stdout.write(_reports.lint_json(findings) if as_json else _reports.lint_text(findings))
+            stdout.write(output.lint(findings))
             return EXIT_FOUND if any(f.severity == "error" for f in findings) else EXIT_OK
         if args.command == "diff":
             result = diff(load_rules(args.old), load_rules(args.new), progress=progress)
-            stdout.write(_reports.diff_json(result) if as_json else _reports.diff_text(result))
+            stdout.write(output.diff(result))
             return EXIT_FOUND if result.less_safe else EXIT_OK
         ruleset = load_rules(args.rules) if args.rules else default_rules()
         if args.command == "verify":
             report = verify(ruleset, backend=args.backend, progress=progress)
-            text = _reports.verify_json(report) if as_json else _reports.verify_text(report)
-            stdout.write(text)
+            stdout.write(output.verify(report))
             return EXIT_OK if report.ok else EXIT_FOUND
     finally:
         progress.close()
-    profiles = _read_corpus(args.corpus, stdin)
+    profiles = read_json_lines(args.corpus, stdin)
     backend = resolve_backend(args.backend, warn=False)
     coverage = rule_coverage(profiles, rules=ruleset, backend=backend)
-    stdout.write(_reports.coverage_json(coverage) if as_json else _reports.coverage_text(coverage))
+    stdout.write(output.coverage(coverage))
     below = args.fail_under is not None and coverage.percent < args.fail_under
     return EXIT_FOUND if below else EXIT_OK
 
@@ -297,10 +267,8 @@ def _run(args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stderr: IO[s
             stdout.write("\n".join(counterfactuals_left_out(too_large)) + "\n")
         else:
             stdout.write("\n".join(counterfactuals_text(found)) + "\n")
-    elif args.json:
-        stdout.write(decision.model_dump_json(indent=2) + "\n")
     else:
-        stdout.write(summary(decision, ruleset))
+        stdout.write(renderer("json" if args.json else "text").decision(decision, ruleset))
     return EXIT_OK
 
 

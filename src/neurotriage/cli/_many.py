@@ -37,7 +37,6 @@ before anything is read: replacing ``/dev/full`` or a link would destroy it.
 from __future__ import annotations
 
 import argparse
-import codecs
 import contextlib
 import io
 import json
@@ -45,17 +44,15 @@ import os
 import secrets
 import stat
 import time
-from collections.abc import Iterator
 from typing import IO
 
-from neurotriage.cli._inputs import MAX_PROFILE_BYTES, InputError, parse_profile, too_large
+from neurotriage.cli._inputs import InputError, Line, json_lines, line_profile
 from neurotriage.decision import VERDICTS, Decision, Verdict
 from neurotriage.engines import BackendName, resolve_backend
 from neurotriage.loading._loader import default_rules, load_rules
 from neurotriage.pipeline.batch import map_ordered, worker_limit, workers_text
 from neurotriage.pipeline.compiled import compiled_engine
 from neurotriage.pipeline.evaluation import evaluate
-from neurotriage.profile import Profile
 from neurotriage.ruleset import RuleSet
 
 __all__ = ["EXIT_SOME_FAILED", "run_many", "worker_count"]
@@ -63,8 +60,6 @@ __all__ = ["EXIT_SOME_FAILED", "run_many", "worker_count"]
 #: Some lines gave an error record (every line still has its record).
 EXIT_SOME_FAILED = 1
 
-#: A line: its 1-based number and its bytes without the newline (None: too long).
-Line = tuple[int, bytes | None]
 #: What a line's task returns: the verdict (None: an error record) and the JSON record.
 Record = tuple[Verdict | None, str]
 
@@ -82,44 +77,11 @@ def worker_count(text: str) -> int:
     return value
 
 
-def _lines(stream: IO[bytes], shown: str) -> Iterator[Line]:
-    """Each line of ``stream``, numbered; a line over MAX_PROFILE_BYTES comes as None."""
-    number = 0
-    try:
-        while raw := stream.readline(MAX_PROFILE_BYTES + 1):
-            number += 1
-            if number == 1 and raw.startswith(codecs.BOM_UTF8):
-                raw = raw[len(codecs.BOM_UTF8) :]
-            if raw.endswith(b"\n"):
-                yield number, raw[:-1]
-            elif len(raw) <= MAX_PROFILE_BYTES:
-                yield number, raw  # the last line, with no newline
-            else:
-                while (rest := stream.readline(64 * 1024)) and not rest.endswith(b"\n"):
-                    pass  # drop the rest of the overlong line, a piece at a time
-                yield number, None
-    except OSError as err:
-        raise InputError(f"cannot read {shown}: {err.strerror or err}") from err
-
-
-def _line_profile(raw: bytes | None) -> Profile:
-    """The profile on one line; InputError's text completes "line N ..."."""
-    if raw is None:
-        raise InputError(too_large())
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise InputError(f"is not valid UTF-8: {err}") from err
-    if not text.strip():
-        raise InputError("is blank; write one JSON profile per line")
-    return parse_profile(text, one_line=True)
-
-
 def _decide(rules: RuleSet, backend: BackendName, line: Line) -> Decision | str:
     """The line's Decision, or its error record."""
     number, raw = line
     try:
-        profile = _line_profile(raw)
+        profile = line_profile(raw)
     except InputError as err:
         return json.dumps({"line": number, "error": f"line {number} {err}"})
     return evaluate(profile, rules=rules, backend=backend)
@@ -304,7 +266,7 @@ def _same_file(first: str, second: str) -> bool:
 
 
 def _line_at(index: int) -> str:
-    return f"line {index + 1}"  # _lines() numbers every line, from 1
+    return f"line {index + 1}"  # json_lines() numbers every line, from 1
 
 
 def _write_records(
@@ -321,7 +283,7 @@ def _write_records(
     progress = _Progress(stderr)
     records = map_ordered(
         _compact_record if args.compact else _record,
-        _lines(source, shown),
+        json_lines(source, shown),
         rules=rules,
         backend=backend,
         workers=args.workers,
