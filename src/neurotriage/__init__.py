@@ -19,16 +19,20 @@ from neurotriage.decision import (
     BlockedTechnique,
     Decision,
     DecisionWarning,
+    Outcome,
     Reason,
     Referral,
+    ReferralLevel,
     ReferralReason,
+    Severity,
     TherapySuggestion,
+    Verdict,
 )
-from neurotriage.loading._loader import default_rules, load_rules
+from neurotriage.loading import default_rules, load_rules
 from neurotriage.pipeline.batch import evaluate_many
 from neurotriage.pipeline.evaluation import evaluate
 from neurotriage.profile import Profile
-from neurotriage.ruleset import Rule, RuleSet
+from neurotriage.ruleset import Invariant, Rule, RuleSet
 
 try:
     __version__ = version("neurotriage")
@@ -41,16 +45,21 @@ __all__ = [
     "BlockedTechnique",
     "Decision",
     "DecisionWarning",
+    "Invariant",
     "NeurotriageError",
+    "Outcome",
     "Profile",
     "Reason",
     "Referral",
+    "ReferralLevel",
     "ReferralReason",
     "Rule",
     "RuleError",
     "RuleProblem",
     "RuleSet",
+    "Severity",
     "TherapySuggestion",
+    "Verdict",
     "WorkerError",
     "__version__",
     "default_rules",

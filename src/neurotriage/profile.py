@@ -15,12 +15,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_core import PydanticCustomError
 
 from neurotriage._names import MAX_CONDITION_LENGTH, normalise_name
+from neurotriage.decision import Pressure
 
 __all__ = [
     "MAX_CONDITIONS",
     "MAX_CONDITION_LENGTH",
     "FieldKind",
     "FieldSpec",
+    "NeuropathySeverity",
     "Profile",
     "conforms",
     "field_specs",
@@ -32,8 +34,8 @@ __all__ = [
 #: once instead of being normalised and evaluated.
 MAX_CONDITIONS = 100
 
-Severity = Literal["mild", "moderate", "severe"]
-Pressure = Literal["light", "moderate", "firm"]
+#: How severe the neuropathy is (a warning's severity is ``decision.Severity``).
+NeuropathySeverity = Literal["mild", "moderate", "severe"]
 
 #: Each field's question, as a person is asked it. The JSON Schema carries it
 #: (``json_schema_extra``), and the summaries print it for open questions.
@@ -67,7 +69,7 @@ class Profile(BaseModel):
     diabetes: bool | None = Field(
         default=None, description="Has diabetes.", json_schema_extra={"question": _Q["diabetes"]}
     )
-    neuropathy_severity: Severity | None = Field(
+    neuropathy_severity: NeuropathySeverity | None = Field(
         default=None,
         description="How severe the neuropathy is.",
         json_schema_extra={"question": _Q["neuropathy_severity"]},

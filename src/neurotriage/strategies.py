@@ -26,16 +26,15 @@ except ImportError as err:  # pragma: no cover - exercised only without the extr
         "neurotriage.strategies needs hypothesis: pip install 'neurotriage[hypothesis]'"
     ) from err
 
-from neurotriage.analysis._budget import STRATEGIES, check_cost
-from neurotriage.analysis._space import (
+from neurotriage.analysis import (
     InputSpace,
+    check_combinations,
     input_space,
     other_item,
     red_flag_condition,
 )
-from neurotriage.language import Condition, fields_read
-from neurotriage.language._semantics import compile_condition
-from neurotriage.loading._loader import default_rules
+from neurotriage.language import Condition, compile_condition, fields_read
+from neurotriage.loading import default_rules
 from neurotriage.profile import Profile, field_specs
 from neurotriage.ruleset import RuleSet
 
@@ -182,7 +181,7 @@ def _where(
     read = fields_read(condition)
     combinations = math.prod(len(space.values[name]) for name in read)
     fields = {name: size for name, size in space.fields.items() if name in read}
-    check_cost(f"drawing {what}", combinations, 0, STRATEGIES, fields, unit="class combinations")
+    check_combinations(f"drawing {what}", combinations, fields)
     combos = _satisfying(condition, space, known_only=known_only)
     if not combos:
         extra = " with every field known" if known_only else ""

@@ -11,7 +11,13 @@ Each analysis that walks the whole space checks its size first and raises
 than run for more than about :data:`MAX_SECONDS` or :data:`MAX_BYTES`.
 """
 
-from neurotriage.analysis._budget import MAX_BYTES, MAX_SECONDS, FieldSize, SpaceTooLargeError
+from neurotriage.analysis._budget import (
+    MAX_BYTES,
+    MAX_SECONDS,
+    FieldSize,
+    SpaceTooLargeError,
+    check_combinations,
+)
 from neurotriage.analysis._counterfactual import (
     Counterfactual,
     Counterfactuals,
@@ -21,7 +27,7 @@ from neurotriage.analysis._counterfactual import (
 from neurotriage.analysis._coverage import CoverageRecorder, RuleCoverage, rule_coverage
 from neurotriage.analysis._diff import Change, ChangeGroup, RuleSetDiff, WordingChange, diff
 from neurotriage.analysis._lint import Finding, lint, lint_path
-from neurotriage.analysis._space import InputSpace, input_space
+from neurotriage.analysis._space import InputSpace, input_space, other_item, red_flag_condition
 from neurotriage.analysis._verify import Counterexample, PropertyResult, VerifyReport, verify
 
 __all__ = [
@@ -43,11 +49,14 @@ __all__ = [
     "SpaceTooLargeError",
     "VerifyReport",
     "WordingChange",
+    "check_combinations",
     "counterfactuals",
     "diff",
     "input_space",
     "lint",
     "lint_path",
+    "other_item",
+    "red_flag_condition",
     "rule_coverage",
     "verify",
 ]

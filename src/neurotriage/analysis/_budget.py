@@ -32,6 +32,7 @@ __all__ = [
     "FieldSize",
     "Progress",
     "SpaceTooLargeError",
+    "check_combinations",
     "check_cost",
     "check_field_classes",
     "largest",
@@ -179,3 +180,12 @@ DIFF = Cost(us_per_class=5.0, us_per_class_rule=0.035)
 COUNTERFACTUALS = Cost(us_per_class=30.0, us_per_class_rule=0.1)
 #: the strategies list every class combination of one condition's fields.
 STRATEGIES = Cost(us_per_class=3.0, us_per_class_rule=0.0, bytes_per_class=400.0)
+
+
+def check_combinations(what: str, combinations: int, fields: Mapping[str, FieldSize]) -> None:
+    """Raise :class:`SpaceTooLargeError` if listing ``combinations`` of classes costs too much.
+
+    The hypothesis strategies list every combination of the classes of one
+    condition's fields, to draw from the ones where it holds.
+    """
+    check_cost(what, combinations, 0, STRATEGIES, fields, unit="class combinations")

@@ -17,7 +17,7 @@ from neurotriage.analysis._budget import COUNTERFACTUALS, check_cost
 from neurotriage.analysis._space import OTHER_ITEM, InputSpace, input_space
 from neurotriage.decision import Verdict
 from neurotriage.engines import resolve_backend
-from neurotriage.loading._loader import default_rules
+from neurotriage.loading import default_rules
 from neurotriage.pipeline.combine import outcome
 from neurotriage.pipeline.compiled import compiled_engine
 from neurotriage.pipeline.evaluation import as_profile

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from neurotriage.decision import Decision
-from neurotriage.loading._loader import default_rules
+from neurotriage.loading import default_rules
 from neurotriage.pipeline.evaluation import as_profile, evaluate
 from neurotriage.profile import Profile
 from neurotriage.ruleset import Rule, RuleSet

@@ -16,6 +16,7 @@ less safe.
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,13 +25,13 @@ from neurotriage.analysis._budget import DIFF, Progress, check_cost
 from neurotriage.analysis._enumerate import Enumeration, enumerate_space
 from neurotriage.analysis._space import input_space
 from neurotriage.analysis._wording import WordingChange, wording
-from neurotriage.decision import REFERRAL_LEVELS, SEVERITIES, VERDICTS, Outcome
+from neurotriage.decision import REFERRAL_LEVELS, SEVERITIES, VERDICTS, Outcome, Pressure
 from neurotriage.profile import Profile, field_specs
 from neurotriage.ruleset import RuleSet
 
 __all__ = ["Change", "ChangeGroup", "RuleSetDiff", "WordingChange", "diff"]
 
-PRESSURES = ("light", "moderate", "firm")  # the Pressure values, gentlest first
+PRESSURES = typing.get_args(Pressure)  # the pressure ceilings, gentlest first
 
 
 @dataclass(frozen=True)

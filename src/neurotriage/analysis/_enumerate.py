@@ -19,9 +19,7 @@ from neurotriage.analysis._budget import Progress
 from neurotriage.analysis._space import InputSpace
 from neurotriage.decision import Decision, Outcome
 from neurotriage.engines import Engine
-from neurotriage.engines.reference import ReferenceEngine
-from neurotriage.language import Condition
-from neurotriage.language._semantics import compile_condition
+from neurotriage.language import Condition, compile_condition
 from neurotriage.pipeline.combine import combine, outcome
 from neurotriage.pipeline.compiled import compiled_engine
 from neurotriage.profile import Profile, field_specs
@@ -86,19 +84,22 @@ def condition_checker(condition: Condition) -> Callable[[Mapping[str, Any]], boo
 
 def _masks_by_rule(
     rules: RuleSet,
-    engine: ReferenceEngine,
     space: InputSpace,
     bit_of: Mapping[str, int],
     progress: Progress | None,
 ) -> list[int]:
-    """Each compiled rule evaluated once per class of the fields it reads."""
+    """Each rule's condition compiled, and evaluated once per class of the fields it reads.
+
+    These are the reference semantics (``language.compile_condition``), the
+    same closures the reference backend runs.
+    """
     masks = [0] * space.size
-    total = len(engine.predicates)
-    for done, (rule_id, holds) in enumerate(engine.predicates):
+    specs = field_specs()
+    for done, rule in enumerate(rules.rules):
         if progress is not None:
-            progress("evaluating rules", done, total)
-        bit = bit_of[rule_id]
-        for index in space.where(holds, rules.rule(rule_id).fields):
+            progress("evaluating rules", done, len(rules.rules))
+        bit = bit_of[rule.id]
+        for index in space.where(compile_condition(rule.condition, specs), rule.fields):
             masks[index] |= bit
     return masks
 
@@ -141,8 +142,8 @@ def enumerate_space(
         rule_ids = tuple(rule.id for rule in rules.rules)
     bit_of = {rule_id: 1 << b for b, rule_id in enumerate(rule_ids)}
     engine = compiled_engine(rules, backend)
-    if by_rule and isinstance(engine, ReferenceEngine):
-        masks = _masks_by_rule(rules, engine, space, bit_of, progress)
+    if by_rule and engine.name == "reference":
+        masks = _masks_by_rule(rules, space, bit_of, progress)
     else:
         masks = _masks_by_profile(engine, space, bit_of, progress)
     effective = 0

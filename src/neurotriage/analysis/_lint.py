@@ -18,8 +18,7 @@ from neurotriage.analysis._budget import LINT, Progress, check_cost
 from neurotriage.analysis._enumerate import Enumeration, bits, condition_checker, enumerate_space
 from neurotriage.analysis._space import input_space
 from neurotriage.decision import REFERRAL_LEVELS, VERDICTS
-from neurotriage.loading._loader import load_rules
-from neurotriage.loading._sources import shown_path
+from neurotriage.loading import load_rules, shown_path
 from neurotriage.profile import field_specs
 from neurotriage.ruleset import RuleSet
 

@@ -31,7 +31,7 @@ from neurotriage.language import (
     parse_condition,
     walk,
 )
-from neurotriage.language._semantics import cuts as cuts_of
+from neurotriage.language import cuts as cuts_of
 from neurotriage.profile import FieldSpec, Profile, field_specs
 from neurotriage.ruleset import RuleSet
 

@@ -40,7 +40,7 @@ from neurotriage.cli._summary import (
 )
 from neurotriage.decision import Decision
 from neurotriage.engines import BACKENDS, backends_summary, resolve_backend
-from neurotriage.loading._loader import default_rules, default_rules_dir, load_rules
+from neurotriage.loading import default_rules, default_rules_dir, load_rules
 from neurotriage.pipeline.evaluation import evaluate
 from neurotriage.profile import Profile
 

@@ -49,7 +49,7 @@ from typing import IO
 from neurotriage.cli._inputs import InputError, Line, json_lines, line_profile
 from neurotriage.decision import VERDICTS, Decision, Verdict
 from neurotriage.engines import BackendName, resolve_backend
-from neurotriage.loading._loader import default_rules, load_rules
+from neurotriage.loading import default_rules, load_rules
 from neurotriage.pipeline.batch import map_ordered, worker_limit, workers_text
 from neurotriage.pipeline.compiled import compiled_engine
 from neurotriage.pipeline.evaluation import evaluate

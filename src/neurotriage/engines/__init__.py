@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import functools
 import warnings
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 from neurotriage._errors import BackendError
-
-if TYPE_CHECKING:
-    from neurotriage.profile import Profile
-    from neurotriage.ruleset import RuleSet
+from neurotriage.engines.durable import DurableEngine
+from neurotriage.engines.reference import ReferenceEngine
+from neurotriage.profile import Profile
+from neurotriage.ruleset import RuleSet
 
 __all__ = [
     "BACKENDS",
@@ -29,6 +29,7 @@ BackendName = Literal["durable", "reference"]
 BACKENDS: tuple[BackendName, ...] = ("durable", "reference")
 
 
+@runtime_checkable
 class Engine(Protocol):
     """A compiled rule set that reports the ids of the rules a profile fires."""
 
@@ -91,13 +92,12 @@ def backends_summary() -> str:
 
 
 def compile_engine(ruleset: RuleSet, backend: str) -> Engine:
-    """Compile ``ruleset`` for ``backend`` (use RuleSet.engine to reuse it)."""
-    if backend == "durable":
-        from neurotriage.engines.durable import DurableEngine  # noqa: PLC0415 - optional
+    """Compile ``ruleset`` for ``backend`` (``pipeline.compiled_engine`` keeps and reuses it).
 
+    durable-rules' C module is imported only here, when a durable engine is made.
+    """
+    if backend == "durable":
         return DurableEngine(ruleset)
     if backend == "reference":
-        from neurotriage.engines.reference import ReferenceEngine  # noqa: PLC0415
-
         return ReferenceEngine(ruleset)
     raise ValueError(f"unknown backend {backend!r}; choose 'durable' or 'reference'")

@@ -25,8 +25,8 @@ from neurotriage.language import (
     Known,
     Not,
     Or,
+    to_nnf,
 )
-from neurotriage.language._semantics import to_nnf
 from neurotriage.profile import FieldSpec, field_specs
 from neurotriage.ruleset import Rule
 

@@ -21,18 +21,14 @@ from bisect import bisect_right
 from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
-from neurotriage._cache import BoundedCache
-from neurotriage.language import Compare, Contains, InSet, walk
-from neurotriage.language._semantics import compile_condition
-from neurotriage.language._semantics import cuts as cuts_of
+from neurotriage._cache import CACHE_SIZE, BoundedCache
+from neurotriage.language import Compare, Contains, InSet, compile_condition, walk
+from neurotriage.language import cuts as cuts_of
 from neurotriage.profile import FieldSpec, Profile, field_specs
 from neurotriage.ruleset import RuleSet
 
-__all__ = ["CACHE_SIZE", "ReferenceEngine", "class_key"]
+__all__ = ["ReferenceEngine", "class_key"]
 
-#: Classes of profile whose fired rules each engine remembers. The built-in
-#: rules see 104,976 classes in all, but real traffic visits few of them.
-CACHE_SIZE = 8192
 
 ClassKey = Callable[[Mapping[str, Any]], Hashable]
 

@@ -16,7 +16,14 @@ from neurotriage.language._nodes import (
 )
 from neurotriage.language._parser import ConditionError, ParseProblem, parse_condition
 from neurotriage.language._render import render
-from neurotriage.language._semantics import evaluate_condition, negate
+from neurotriage.language._semantics import (
+    Predicate,
+    compile_condition,
+    cuts,
+    evaluate_condition,
+    negate,
+    to_nnf,
+)
 
 __all__ = [
     "Always",
@@ -31,10 +38,14 @@ __all__ = [
     "Not",
     "Or",
     "ParseProblem",
+    "Predicate",
+    "compile_condition",
+    "cuts",
     "evaluate_condition",
     "fields_read",
     "negate",
     "parse_condition",
     "render",
+    "to_nnf",
     "walk",
 ]

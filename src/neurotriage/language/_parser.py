@@ -16,6 +16,7 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from neurotriage._errors import NeurotriageError
 from neurotriage._names import normalise_name
 from neurotriage.language._lexical import character_column, lexical_problems
 from neurotriage.language._nodes import (
@@ -71,7 +72,7 @@ class ParseProblem:
     column: int
 
 
-class ConditionError(ValueError):
+class ConditionError(NeurotriageError, ValueError):
     """A condition could not be parsed or type-checked; lists every problem."""
 
     def __init__(self, problems: list[ParseProblem]) -> None:

@@ -5,5 +5,6 @@ column, and raised together as one :class:`~neurotriage.RuleError`.
 """
 
 from neurotriage.loading._loader import default_rules, default_rules_dir, load_rules
+from neurotriage.loading._sources import shown_path
 
-__all__ = ["default_rules", "default_rules_dir", "load_rules"]
+__all__ = ["default_rules", "default_rules_dir", "load_rules", "shown_path"]

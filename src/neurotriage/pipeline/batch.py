@@ -52,7 +52,7 @@ from pydantic import ValidationError
 
 from neurotriage.decision import Decision
 from neurotriage.engines import BackendName, resolve_backend
-from neurotriage.loading._loader import default_rules
+from neurotriage.loading import default_rules
 from neurotriage.pipeline.combine import combine
 from neurotriage.pipeline.compiled import compiled_engine
 from neurotriage.pipeline.evaluation import as_profile, notify_observers

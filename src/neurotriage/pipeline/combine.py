@@ -26,7 +26,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from neurotriage._cache import BoundedCache
+from neurotriage._cache import CACHE_SIZE, BoundedCache
 from neurotriage.decision import (
     REFERRAL_LEVELS,
     SEVERITIES,
@@ -45,10 +45,8 @@ from neurotriage.decision import (
 from neurotriage.profile import Profile, field_specs
 from neurotriage.ruleset import Rule, RuleSet
 
-__all__ = ["CACHE_SIZE", "DecisionParts", "combine", "decision_parts", "outcome"]
+__all__ = ["DecisionParts", "combine", "decision_parts", "outcome"]
 
-#: Decisions each RuleSet remembers, by fired rules and unanswered questions.
-CACHE_SIZE = 8192
 
 _SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
 _REFERRAL_RANK = {r: i for i, r in enumerate(REFERRAL_LEVELS)}

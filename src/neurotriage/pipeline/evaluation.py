@@ -8,7 +8,7 @@ from typing import Any
 
 from neurotriage.decision import Decision
 from neurotriage.engines import resolve_backend
-from neurotriage.loading._loader import default_rules
+from neurotriage.loading import default_rules
 from neurotriage.pipeline.combine import combine
 from neurotriage.pipeline.compiled import compiled_engine
 from neurotriage.profile import Profile, conforms
