@@ -10,6 +10,7 @@ from importlib.metadata import PackageNotFoundError, version
 from neurotriage._errors import (
     BackendError,
     NeurotriageError,
+    PackMismatchError,
     RuleError,
     RuleProblem,
     WorkerError,
@@ -29,6 +30,7 @@ from neurotriage.decision import (
     Verdict,
 )
 from neurotriage.loading import default_rules, load_rules
+from neurotriage.pack import Pack
 from neurotriage.pipeline.batch import evaluate_many
 from neurotriage.pipeline.evaluation import evaluate
 from neurotriage.profile import Profile
@@ -48,6 +50,8 @@ __all__ = [
     "Invariant",
     "NeurotriageError",
     "Outcome",
+    "Pack",
+    "PackMismatchError",
     "Profile",
     "Reason",
     "Referral",

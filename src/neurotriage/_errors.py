@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["BackendError", "NeurotriageError", "RuleError", "RuleProblem", "WorkerError"]
+__all__ = [
+    "BackendError",
+    "NeurotriageError",
+    "PackMismatchError",
+    "RuleError",
+    "RuleProblem",
+    "WorkerError",
+]
 
 
 class NeurotriageError(Exception):
@@ -14,6 +21,10 @@ class NeurotriageError(Exception):
 
 class BackendError(NeurotriageError, RuntimeError):
     """A backend was asked for by name but cannot be used here."""
+
+
+class PackMismatchError(NeurotriageError, ValueError):
+    """Two rule sets were to be compared, but their packs read different input models."""
 
 
 #: ``str(RuleError)`` lists at most this many problems, then says how many more

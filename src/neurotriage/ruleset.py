@@ -15,6 +15,7 @@ from neurotriage.decision import (
     Verdict,
 )
 from neurotriage.language import Condition, fields_read
+from neurotriage.pack import PROFILE_PACK, Pack
 
 __all__ = ["Invariant", "Rule", "RuleSet", "Source", "Technique", "Therapy", "WarningSpec"]
 
@@ -92,7 +93,7 @@ class Rule:
 
     @property
     def fields(self) -> frozenset[str]:
-        """The Profile fields this rule's condition reads."""
+        """The input fields this rule's condition reads."""
         return fields_read(self.condition)
 
 
@@ -120,7 +121,7 @@ class Invariant:
 
     @property
     def condition_fields(self) -> frozenset[str]:
-        """The Profile fields this invariant's condition reads."""
+        """The input fields this invariant's condition reads."""
         return fields_read(self.condition)
 
     def violations(self, decision: Decision | Outcome) -> list[str]:
@@ -168,6 +169,8 @@ class RuleSet:
     rules: tuple[Rule, ...]
     version: str
     invariants: tuple[Invariant, ...] = ()
+    #: the input model the rules read and the safety semantics they are proved against
+    pack: Pack = PROFILE_PACK
     _by_id: Mapping[str, Rule] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -191,4 +194,6 @@ class RuleSet:
 
     def reordered(self, rules: Iterable[Rule]) -> RuleSet:
         """The same rule set with its rules in another order (for order tests)."""
-        return RuleSet(self.techniques, self.therapies, tuple(rules), self.version, self.invariants)
+        return RuleSet(
+            self.techniques, self.therapies, tuple(rules), self.version, self.invariants, self.pack
+        )

@@ -17,7 +17,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 try:
     from hypothesis import strategies as st
@@ -31,11 +31,10 @@ from neurotriage.analysis import (
     check_combinations,
     input_space,
     other_item,
-    red_flag_condition,
 )
 from neurotriage.language import Condition, compile_condition, fields_read
 from neurotriage.loading import default_rules
-from neurotriage.profile import Profile, field_specs
+from neurotriage.pack import Pack
 from neurotriage.ruleset import RuleSet
 
 __all__ = ["profiles", "profiles_firing", "red_flag_profiles"]
@@ -69,7 +68,7 @@ def _class_values(space: InputSpace, name: str, option: Any) -> st.SearchStrateg
     if option is None or isinstance(option, bool | str):
         return st.just(option)
     if isinstance(option, int):
-        spec = field_specs()[name]
+        spec = space.pack.fields[name]
         classes = space.int_classes.get(name, ((spec.low, spec.high),))
         low, high = next(c for c in classes if c[0] == option)
         return st.integers(low, high)
@@ -86,13 +85,13 @@ def _class_values(space: InputSpace, name: str, option: Any) -> st.SearchStrateg
 
 def _field(space: InputSpace, name: str, *, known_only: bool) -> st.SearchStrategy[Any]:
     options = [o for o in space.values[name] if not (known_only and o is None)]
-    if len(options) == 1 and space.values[name] == (field_specs()[name].default,):
-        options = _whole_domain(name, known_only=known_only)  # no rule reads it
+    if len(options) == 1 and space.values[name] == (space.pack.fields[name].default,):
+        options = _whole_domain(space, name, known_only=known_only)  # no rule reads it
     return st.sampled_from(options).flatmap(lambda option: _class_values(space, name, option))
 
 
-def _whole_domain(name: str, *, known_only: bool) -> list[Any]:
-    spec = field_specs()[name]
+def _whole_domain(space: InputSpace, name: str, *, known_only: bool) -> list[Any]:
+    spec = space.pack.fields[name]
     unknown = [] if known_only or not spec.nullable else [None]
     if spec.kind == "bool":
         return [*unknown, False, True]
@@ -103,19 +102,20 @@ def _whole_domain(name: str, *, known_only: bool) -> list[Any]:
     return [*unknown, spec.low]  # an int class covering the whole range
 
 
-def _fixed(fixed: Mapping[str, Any] | None) -> dict[str, Any]:
+def _fixed(fixed: Mapping[str, Any] | None, pack: Pack) -> dict[str, Any]:
     if fixed is None:
         return {}
+    model = pack.model.__name__
     if not isinstance(fixed, Mapping):
-        raise TypeError(f"fixed must be a mapping of Profile fields, not {type(fixed).__name__}")
-    names = list(field_specs())
+        raise TypeError(f"fixed must be a mapping of {model} fields, not {type(fixed).__name__}")
+    names = list(pack.fields)
     for key in fixed:
         if key not in names:
             hint = difflib.get_close_matches(str(key), names, n=1)
             suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
-            raise ValueError(f"fixed names '{key}', which is not a Profile field{suggestion}")
+            raise ValueError(f"fixed names '{key}', which is not a field of {model}{suggestion}")
     try:
-        checked = Profile.model_validate(dict(fixed))
+        checked = pack.validate(dict(fixed))
     except ValidationError as err:
         raise ValueError(f"fixed holds an invalid value: {err}") from err
     return {key: getattr(checked, key) for key in fixed}
@@ -127,15 +127,17 @@ def _build(
     known_only: bool,
     pinned: Mapping[str, Any],
     classes: st.SearchStrategy[dict[str, Any]] | None = None,
-) -> st.SearchStrategy[Profile]:
+) -> st.SearchStrategy[BaseModel]:
     free = {
         name: _field(space, name, known_only=known_only)
         for name in space.names
         if name not in pinned
     }
 
-    def assemble(drawn: dict[str, Any], chosen: dict[str, Any]) -> Profile:
-        return Profile.model_validate({**drawn, **chosen, **pinned})
+    validate = space.pack.validate
+
+    def assemble(drawn: dict[str, Any], chosen: dict[str, Any]) -> BaseModel:
+        return validate({**drawn, **chosen, **pinned})
 
     chosen = classes if classes is not None else st.just({})
     return st.builds(assemble, st.fixed_dictionaries(free), chosen)
@@ -146,15 +148,17 @@ def profiles(
     *,
     known_only: bool = False,
     fixed: Mapping[str, Any] | None = None,
-) -> st.SearchStrategy[Profile]:
-    """Any valid profile, with every class of every field the rules read.
+) -> st.SearchStrategy[BaseModel]:
+    """Any valid profile of the pack's model, with every class of every field the rules read.
 
-    ``known_only`` never leaves a field unknown. ``fixed`` pins fields to values,
-    e.g. ``fixed={"diabetes": True}`` (checked now, like a Profile).
+    A :class:`~neurotriage.Profile` for the built-in pack; an instance of the
+    pack's own model for a pack with a ``pack.yaml``. ``known_only`` never
+    leaves a field unknown. ``fixed`` pins fields to values, e.g.
+    ``fixed={"diabetes": True}`` (checked now, by the pack's model).
     """
     ruleset = _ruleset(rules)
     _check_flag("known_only", known_only)
-    pinned = _fixed(fixed)
+    pinned = _fixed(fixed, ruleset.pack)
     return _build(input_space(ruleset), known_only=known_only, pinned=pinned)
 
 
@@ -163,7 +167,7 @@ def _satisfying(
 ) -> list[dict[str, Any]]:
     """Every combination of classes of the condition's fields where it holds."""
     names = [n for n in space.names if n in fields_read(condition)]
-    holds = compile_condition(condition, field_specs())
+    holds = compile_condition(condition, space.pack.fields)
     row = {name: options[0] for name, options in space.values.items()}
     found = []
     for combo in itertools.product(*(space.values[n] for n in names)):
@@ -177,7 +181,7 @@ def _satisfying(
 
 def _where(
     condition: Condition, space: InputSpace, *, known_only: bool, what: str
-) -> st.SearchStrategy[Profile]:
+) -> st.SearchStrategy[BaseModel]:
     read = fields_read(condition)
     combinations = math.prod(len(space.values[name]) for name in read)
     fields = {name: size for name, size in space.fields.items() if name in read}
@@ -198,7 +202,7 @@ def _where(
 
 def profiles_firing(
     rule_id: str, rules: RuleSet | None = None, *, known_only: bool = False
-) -> st.SearchStrategy[Profile]:
+) -> st.SearchStrategy[BaseModel]:
     """Profiles that fire rule ``rule_id``, drawn from the classes where its condition holds.
 
     No draw is filtered away: the classes are derived from the input space, so
@@ -220,10 +224,17 @@ def profiles_firing(
 
 def red_flag_profiles(
     rules: RuleSet | None = None, *, known_only: bool = False
-) -> st.SearchStrategy[Profile]:
-    """Profiles with at least one known red flag: open wounds, foot infection,
-    pain of 7 or more, or worsening symptoms. Every other field is free."""
+) -> st.SearchStrategy[BaseModel]:
+    """Profiles where at least one of the pack's red flags is known to hold.
+
+    For the built-in pack: open wounds, foot infection, pain of 7 or more, or
+    worsening symptoms. Every other field is free. ValueError if the pack
+    declares no red flags.
+    """
     ruleset = _ruleset(rules)
     _check_flag("known_only", known_only)
+    condition = ruleset.pack.red_flag_condition
+    if condition is None:
+        raise ValueError(f"the pack '{ruleset.pack.id}' declares no red_flags")
     space = input_space(ruleset)
-    return _where(red_flag_condition(), space, known_only=known_only, what="a red flag")
+    return _where(condition, space, known_only=known_only, what="a red flag")

@@ -262,7 +262,7 @@ def test_the_language_cannot_reach_the_other_limits():
             leaves += [Compare(spec.name, op, v) for op in OPS for v in values]
     tests = {json.dumps(compiler.expression(leaf), sort_keys=True) for leaf in leaves}
     assert len(tests) + 2 <= durable.MAX_TESTS_PER_TEST  # and the marker: true, or never
-    units = fact_units(compiler.membership)  # the domain check_capacity uses
+    units = fact_units(compiler.membership, field_specs())  # the domain check_capacity uses
     widest = sum(max(len({*c.fixed, *c.free}) for c in unit.choices) for unit in units)
     assert widest + 1 <= durable.MAX_FACT_PROPERTIES  # the marker is a unit; and sid
 
@@ -281,7 +281,8 @@ def test_every_property_the_compiler_can_send_has_its_own_durable_hash():
         {
             ("other_conditions", f"c{i}"): f"other_conditions__has__{i}"
             for i in range(durable.MAX_MEMBERSHIP_TESTS)
-        }
+        },
+        field_specs(),
     )
     properties = {prop for unit in units for prop in unit.properties} | {"sid", "id", "$forward"}
     assert len({fnv1a(prop) for prop in properties}) == len(properties)
@@ -508,7 +509,7 @@ def test_the_facts_the_check_assumes_are_the_facts_durable_gets(every_field, dat
     count = "other_conditions__count"
     if count in fact:  # only ever compared with 0: 1 stands for every other count
         fact[count] = min(fact[count], 1)
-    for unit in fact_units(compile_rules(every_field)[1]):
+    for unit in fact_units(compile_rules(every_field)[1], field_specs()):
         part = {prop: value for prop, value in fact.items() if prop in unit.properties}
         assert any(
             {prop: part.get(prop) for prop in choice.fixed} == dict(choice.fixed)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from neurotriage.cli._inputs import MAX_NESTING, InputError, parse_profile
+from neurotriage.profile import Profile
 
 
 @pytest.mark.parametrize("depth", [MAX_NESTING, 100, 5000])
@@ -17,7 +18,7 @@ def test_too_deep_is_refused_the_same_way_everywhere(depth):
     """Nesting past the limit is 'nested too deeply', whatever json.loads can parse."""
     text = '{"other_conditions": ' + "[" * depth + "]" * depth + "}"
     with pytest.raises(InputError, match=r"^is not a valid profile: it is nested too deeply$"):
-        parse_profile(text)
+        parse_profile(text, Profile)
 
 
 def test_nesting_up_to_the_limit_is_judged_by_its_fields():
@@ -25,4 +26,4 @@ def test_nesting_up_to_the_limit_is_judged_by_its_fields():
     depth = MAX_NESTING - 1
     text = '{"other_conditions": ' + "[" * depth + "]" * depth + "}"
     with pytest.raises(InputError, match=r"field 'other_conditions\.0'"):
-        parse_profile(text)
+        parse_profile(text, Profile)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from neurotriage import Profile, RuleSet, evaluate, load_rules
+from neurotriage import Profile, RuleSet, default_rules, evaluate, load_rules
 from neurotriage.analysis import Counterfactual, FieldChange, counterfactuals
 from neurotriage.cli._summary import counterfactuals_text
 from neurotriage.strategies import profiles
@@ -341,7 +341,7 @@ def test_explain_ends_with_the_counterfactuals(tmp_path, profile, expected):
     run = cli("explain", write_profile(tmp_path, profile))
     assert (run.code, run.err) == (0, "")
     section = explain_section(run.out)
-    assert section == counterfactuals_text(counterfactuals(profile))
+    assert section == counterfactuals_text(counterfactuals(profile), default_rules().pack.fields)
     split = section.index(HEALTH_HEADING)
     for item in counterfactuals(profile):
         if item.kind == "health":

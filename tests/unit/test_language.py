@@ -228,7 +228,7 @@ REJECTED = [
     ),
     pytest.param(
         "pain_level + 1 > 3",
-        "expected a Profile field name, found arithmetic",
+        "expected a field name, found arithmetic",
         0,
         id="arithmetic",
     ),
@@ -243,7 +243,7 @@ REJECTED = [
     ),
     pytest.param(
         "other_conditions[0] == 'asthma'",
-        "expected a Profile field name, found a subscript",
+        "expected a field name, found a subscript",
         0,
         id="subscript-compared",
     ),

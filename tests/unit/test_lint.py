@@ -68,7 +68,7 @@ def test_unread_fields_are_reported():
     findings = [f for f in lint_path(LINT / "unread-field.yaml") if f.code == "unread-field"]
     assert len(findings) == 10
     assert str(findings[0]) == (
-        f"{LINT}/unread-field.yaml: -: warning: no rule reads the Profile field 'diabetes', "
+        f"{LINT}/unread-field.yaml: -: warning: no rule reads the field 'diabetes', "
         "so its answer never matters [unread-field]"
     )
 

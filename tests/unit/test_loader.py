@@ -530,7 +530,7 @@ def test_ask_must_name_a_profile_field(tmp_path: Path):
         [
             (
                 "<dir>/r.yaml:5:21: rule 'r1': 'ask' names 'diabetis', "
-                "which is not a Profile field\n"
+                "which is not a field of Profile (did you mean 'diabetes'?)\n"
                 "        ask: [diabetes, diabetis]\n"
                 "                        ^"
             )

@@ -356,7 +356,9 @@ EXPECTED_SPECS = {
     "home_remedies_no_relief": FieldSpec(
         "home_remedies_no_relief", "bool", nullable=True, default=None
     ),
-    "other_conditions": FieldSpec("other_conditions", "list", nullable=True, default=None),
+    "other_conditions": FieldSpec(
+        "other_conditions", "list", nullable=True, default=None, max_items=MAX_CONDITIONS
+    ),
     "cleared_by_clinician": FieldSpec(
         "cleared_by_clinician",
         "bool",
@@ -380,7 +382,9 @@ EXPECTED_SPECS = {
     ),
 }
 EXPECTED_SPECS = {
-    name: dataclasses.replace(spec, question=QUESTIONS[name])
+    name: dataclasses.replace(
+        spec, question=QUESTIONS[name], description=Profile.model_fields[name].description or ""
+    )
     for name, spec in EXPECTED_SPECS.items()
 }
 

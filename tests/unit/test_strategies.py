@@ -316,13 +316,14 @@ def test_fixed_session_fields():
         pytest.param(
             lambda: profiles(fixed={"pain_levle": 3}),
             ValueError,
-            "fixed names 'pain_levle', which is not a Profile field (did you mean 'pain_level'?)",
+            "fixed names 'pain_levle', which is not a field of Profile "
+            "(did you mean 'pain_level'?)",
             id="fixed-misspelt",
         ),
         pytest.param(
             lambda: profiles(fixed={"shoe_size": 42}),
             ValueError,
-            "fixed names 'shoe_size', which is not a Profile field",
+            "fixed names 'shoe_size', which is not a field of Profile",
             id="fixed-unknown-field",
         ),
         pytest.param(

@@ -13,15 +13,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from pydantic import BaseModel
+
 from neurotriage.analysis._budget import COUNTERFACTUALS, check_cost
 from neurotriage.analysis._space import OTHER_ITEM, InputSpace, input_space
 from neurotriage.decision import Verdict
 from neurotriage.engines import resolve_backend
+from neurotriage.fields import FieldSpec
 from neurotriage.loading import default_rules
 from neurotriage.pipeline.combine import outcome
 from neurotriage.pipeline.compiled import compiled_engine
 from neurotriage.pipeline.evaluation import as_profile
-from neurotriage.profile import Profile, field_specs
 from neurotriage.ruleset import RuleSet
 
 __all__ = ["Counterfactual", "Counterfactuals", "FieldChange", "counterfactuals"]
@@ -101,24 +103,27 @@ class Counterfactuals(tuple[Counterfactual, ...]):
         return tuple(item for item in self if item.kind == "health")
 
 
-def _is_action(change: FieldChange) -> bool:
-    """Whether the person can make ``change`` themselves, in its safer direction."""
+def _is_action(change: FieldChange, specs: Mapping[str, FieldSpec]) -> bool:
+    """Whether the person can make ``change`` themselves, in its safer direction.
+
+    The pack says which fields are actionable and which way their risk runs.
+    """
     if change.is_answer:
         return True
-    spec = field_specs()[change.field]
+    spec = specs[change.field]
     if not spec.actionable:
         return False
     if spec.relaxing:
         return change.after is True
-    if spec.kind == "enum":
-        return spec.values.index(change.after) < spec.values.index(change.before)
-    if spec.kind == "int":
-        return bool(change.after < change.before)
-    return False
+    if spec.kind == "list":
+        return False  # dropping a health condition is never advice
+    return spec.risk_rank(change.after) < spec.risk_rank(change.before)
 
 
-def _counterfactual(changes: tuple[FieldChange, ...], verdict: Verdict) -> Counterfactual:
-    kind: Kind = "action" if all(_is_action(c) for c in changes) else "health"
+def _counterfactual(
+    changes: tuple[FieldChange, ...], verdict: Verdict, specs: Mapping[str, FieldSpec]
+) -> Counterfactual:
+    kind: Kind = "action" if all(_is_action(c, specs) for c in changes) else "health"
     return Counterfactual(changes, verdict, kind)
 
 
@@ -133,7 +138,7 @@ def _shown(value: Any, other: str | None = None) -> str:
     return str(value)
 
 
-def _targets(space: InputSpace, profile: Profile, name: str) -> list[Any]:
+def _targets(space: InputSpace, profile: BaseModel, name: str) -> list[Any]:
     """A concrete value of every other known class of ``name``."""
     options = space.values[name]
     current = space.representative(profile).__dict__[name]
@@ -151,7 +156,7 @@ def _targets(space: InputSpace, profile: Profile, name: str) -> list[Any]:
 
 
 def counterfactuals(
-    profile: Profile | Mapping[str, Any],
+    profile: BaseModel | Mapping[str, Any],
     *,
     rules: RuleSet | None = None,
     backend: str | None = None,
@@ -160,7 +165,7 @@ def counterfactuals(
     """The minimal changes of one or two answers that change ``profile``'s verdict.
 
     Answers only change to known values (never to "unknown"). Single changes
-    come first, then pairs, each in Profile field order. The result's
+    come first, then pairs, each in the pack's field order. The result's
     ``actions`` are what the person can do; its ``health_facts`` what-ifs
     for clinicians (see :class:`Counterfactual`). Raises
     :class:`SpaceTooLargeError` before trying any if there are too many to try.
@@ -171,16 +176,17 @@ def counterfactuals(
         or max_changes not in (1, 2)
     ):
         raise ValueError(f"max_changes must be 1 or 2, not {max_changes!r}")
-    checked = as_profile(profile)
     ruleset = rules if rules is not None else default_rules()
     if not isinstance(ruleset, RuleSet):
         raise TypeError(f"rules must be a RuleSet from load_rules(), not {type(ruleset).__name__}")
+    checked = as_profile(profile, ruleset.pack)
+    specs = ruleset.pack.fields
     engine = compiled_engine(ruleset, resolve_backend(backend))
     space = input_space(ruleset)
 
     def verdict_of(changes: tuple[FieldChange, ...]) -> Verdict:
         changed = checked.model_copy(update={c.field: c.after for c in changes})
-        return outcome(ruleset, engine.fired(Profile.model_validate(changed.__dict__))).verdict
+        return outcome(ruleset, engine.fired(ruleset.pack.validate(changed.__dict__))).verdict
 
     current = verdict_of(())
     singles = [
@@ -204,12 +210,12 @@ def counterfactuals(
         verdict = verdict_of((change,))
         if verdict != current:
             alone.add(position)
-            found.append(_counterfactual((change,), verdict))
+            found.append(_counterfactual((change,), verdict, specs))
     if max_changes == 2:
         for (i, first), (j, second) in itertools.combinations(enumerate(singles), 2):
             if first.field == second.field or i in alone or j in alone:
                 continue
             verdict = verdict_of((first, second))
             if verdict != current:
-                found.append(_counterfactual((first, second), verdict))
+                found.append(_counterfactual((first, second), verdict, specs))
     return Counterfactuals(found)

@@ -7,10 +7,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import BaseModel
+
 from neurotriage.decision import Decision
 from neurotriage.loading import default_rules
-from neurotriage.pipeline.evaluation import as_profile, evaluate
-from neurotriage.profile import Profile
+from neurotriage.pipeline.evaluation import evaluate
 from neurotriage.ruleset import Rule, RuleSet
 
 __all__ = ["CoverageRecorder", "RuleCoverage", "rule_coverage"]
@@ -88,7 +89,7 @@ class CoverageRecorder:
 
 
 def rule_coverage(
-    profiles: Iterable[Profile | Mapping[str, Any]],
+    profiles: Iterable[BaseModel | Mapping[str, Any]],
     *,
     rules: RuleSet | None = None,
     backend: str | None = None,
@@ -97,6 +98,6 @@ def rule_coverage(
     ruleset = rules if rules is not None else default_rules()
     recorder = CoverageRecorder()
     for profile in profiles:
-        recorder.record(ruleset, evaluate(as_profile(profile), rules=ruleset, backend=backend))
+        recorder.record(ruleset, evaluate(profile, rules=ruleset, backend=backend))
     found = recorder.coverage()
     return found[0] if found else RuleCoverage(ruleset, {}, 0)

@@ -21,12 +21,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import BaseModel
+
 from neurotriage.analysis._budget import DIFF, Progress, check_cost
 from neurotriage.analysis._enumerate import Enumeration, enumerate_space
 from neurotriage.analysis._space import input_space
 from neurotriage.analysis._wording import WordingChange, wording
 from neurotriage.decision import REFERRAL_LEVELS, SEVERITIES, VERDICTS, Outcome, Pressure
-from neurotriage.profile import Profile, field_specs
 from neurotriage.ruleset import RuleSet
 
 __all__ = ["Change", "ChangeGroup", "RuleSetDiff", "WordingChange", "diff"]
@@ -54,7 +55,7 @@ class ChangeGroup:
 
     changes: tuple[Change, ...]
     count: int
-    example: Profile
+    example: BaseModel
 
     @property
     def less_safe(self) -> bool:
@@ -166,9 +167,9 @@ def _question_changes(old: int, new: int, names: Sequence[str]) -> tuple[Change,
 
 
 def _asked_fields(*rule_sets: RuleSet) -> tuple[str, ...]:
-    """Every Profile field some rule of ``rule_sets`` asks about, in field order."""
+    """Every input field some rule of ``rule_sets`` asks about, in field order."""
     asked = {name for rules in rule_sets for rule in rules.rules for name in rule.ask}
-    return tuple(name for name in field_specs() if name in asked)
+    return tuple(name for name in rule_sets[0].pack.fields if name in asked)
 
 
 def _question_bits(
@@ -209,7 +210,9 @@ def diff(old: RuleSet, new: RuleSet, *, progress: Progress | None = None) -> Rul
     The classes are compared by their outcomes and questions; the texts people
     read, once each, as :class:`WordingChange` entries (never less safe).
     Raises :class:`SpaceTooLargeError` before doing any work if the shared
-    input space is too large to compare in about a minute and 2 GB.
+    input space is too large to compare in about a minute and 2 GB, and
+    :class:`~neurotriage.PackMismatchError` if the two packs read different
+    input models (a decision of one cannot be compared with the other's).
     """
     for name, value in (("old", old), ("new", new)):
         if not isinstance(value, RuleSet):

@@ -19,10 +19,10 @@ from neurotriage.analysis._budget import Progress
 from neurotriage.analysis._space import InputSpace
 from neurotriage.decision import Decision, Outcome
 from neurotriage.engines import Engine
+from neurotriage.fields import FieldSpec
 from neurotriage.language import Condition, compile_condition
 from neurotriage.pipeline.combine import combine, outcome
 from neurotriage.pipeline.compiled import compiled_engine
-from neurotriage.profile import Profile, field_specs
 from neurotriage.ruleset import RuleSet
 
 __all__ = ["Enumeration", "bits", "enumerate_space"]
@@ -77,9 +77,11 @@ def value_rows(space: InputSpace) -> Iterator[dict[str, Any]]:
         yield dict(zip(names, combo, strict=True))
 
 
-def condition_checker(condition: Condition) -> Callable[[Mapping[str, Any]], bool]:
-    """A fast predicate for ``condition`` over a mapping of field values."""
-    return compile_condition(condition, field_specs())
+def condition_checker(
+    condition: Condition, specs: Mapping[str, FieldSpec]
+) -> Callable[[Mapping[str, Any]], bool]:
+    """A fast predicate for ``condition`` over a mapping of the values of ``specs``' fields."""
+    return compile_condition(condition, specs)
 
 
 def _masks_by_rule(
@@ -94,7 +96,7 @@ def _masks_by_rule(
     same closures the reference backend runs.
     """
     masks = [0] * space.size
-    specs = field_specs()
+    specs = rules.pack.fields
     for done, rule in enumerate(rules.rules):
         if progress is not None:
             progress("evaluating rules", done, len(rules.rules))
@@ -109,11 +111,12 @@ def _masks_by_profile(
 ) -> list[int]:
     """``engine.fired`` called on the profile of every class, as evaluate() does."""
     masks = []
+    validate = space.pack.validate
     for index, row in enumerate(value_rows(space)):
         if progress is not None and not index % 4096:
             progress(f"evaluating classes on {engine.name}", index, space.size)
         mask = 0
-        for rule_id in engine.fired(Profile.model_validate(row)):
+        for rule_id in engine.fired(validate(row)):
             mask |= bit_of[rule_id]
         masks.append(mask)
     return masks

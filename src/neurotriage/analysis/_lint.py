@@ -19,7 +19,6 @@ from neurotriage.analysis._enumerate import Enumeration, bits, condition_checker
 from neurotriage.analysis._space import input_space
 from neurotriage.decision import REFERRAL_LEVELS, VERDICTS
 from neurotriage.loading import load_rules, shown_path
-from neurotriage.profile import field_specs
 from neurotriage.ruleset import RuleSet
 
 __all__ = ["MAX_WARNING_LENGTH", "Finding", "lint", "lint_path"]
@@ -103,7 +102,9 @@ def _dead(enum: Enumeration) -> Iterator[Finding]:
                 "the condition can never hold, so the rule never fires",
             )
     for inv in enum.rules.invariants:
-        if not enum.space.where(condition_checker(inv.condition), inv.condition_fields):
+        if not enum.space.where(
+            condition_checker(inv.condition, enum.space.pack.fields), inv.condition_fields
+        ):
             yield Finding(
                 inv.file,
                 inv.line,
@@ -177,7 +178,7 @@ def _shadowed(enum: Enumeration) -> Iterator[Finding]:
     the rules it fires, and a rule found to matter is not looked at again.
     """
     rules, space, ids = enum.rules, enum.space, enum.rule_ids
-    specs = field_specs()
+    specs = rules.pack.fields
     asked = [
         name
         for name in space.names
@@ -292,7 +293,7 @@ def _catalogue(rules: RuleSet) -> Iterator[Finding]:
 
 def _unread(rules: RuleSet, where: str) -> Iterator[Finding]:
     read = rules.fields_read
-    for name in field_specs():
+    for name in rules.pack.fields:
         if name not in read:
             yield Finding(
                 where,
@@ -300,5 +301,5 @@ def _unread(rules: RuleSet, where: str) -> Iterator[Finding]:
                 None,
                 "warning",
                 "unread-field",
-                f"no rule reads the Profile field '{name}', so its answer never matters",
+                f"no rule reads the field '{name}', so its answer never matters",
             )

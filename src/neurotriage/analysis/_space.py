@@ -14,49 +14,48 @@ whole space fast.
 
 from __future__ import annotations
 
-import functools
 import itertools
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import BaseModel
+
+from neurotriage._errors import PackMismatchError
 from neurotriage.analysis._budget import FieldSize, check_field_classes
+from neurotriage.fields import FieldSpec
 from neurotriage.language import (
     Compare,
     Condition,
     Contains,
     InSet,
     fields_read,
-    parse_condition,
     walk,
 )
 from neurotriage.language import cuts as cuts_of
-from neurotriage.profile import FieldSpec, Profile, field_specs
+from neurotriage.pack import PROFILE_PACK, Pack
 from neurotriage.ruleset import RuleSet
 
-__all__ = ["OTHER_ITEM", "RED_FLAG_CONDITION", "InputSpace", "input_space", "other_item"]
+__all__ = ["OTHER_ITEM", "InputSpace", "input_space", "other_item", "red_flag_condition"]
 
 #: The list item that stands for "a condition no rule names", unless a rule
 #: names it: then :func:`other_item` picks another.
 OTHER_ITEM = "some other condition"
 
-#: The red flags of DESIGN.md section 5, property 2, as a condition.
-RED_FLAG_CONDITION = "open_wounds or foot_infection or pain_level >= 7 or symptoms_worsening"
 
+def red_flag_condition(rules: RuleSet | None = None) -> Condition | None:
+    """The red flags ``rules``' pack declares, parsed (``None``: it declares none).
 
-_DEFAULTS = {name: spec.default for name, spec in field_specs().items()}
-
-
-@functools.cache
-def red_flag_condition() -> Condition:
-    """The parsed red-flag condition (always part of the space)."""
-    return parse_condition(RED_FLAG_CONDITION, field_specs())
+    Without ``rules``: the built-in pack's. The red flags are always part of
+    the space, whether a rule reads their fields or not.
+    """
+    return (rules.pack if rules is not None else PROFILE_PACK).red_flag_condition
 
 
 @dataclass(frozen=True)
 class InputSpace:
-    """One representative value per class, for every Profile field.
+    """One representative value per class, for every field of a pack's model.
 
     ``values`` maps each field to its class representatives (``None`` first when
     the field may be unknown). ``int_classes`` gives the ``(low, high)`` range
@@ -72,6 +71,8 @@ class InputSpace:
     others: Mapping[str, str] = field(default_factory=dict)
     #: each field's class count and why, for the message when the space is too large
     fields: Mapping[str, FieldSize] = field(default_factory=dict, compare=False, repr=False)
+    #: the pack whose model the space covers
+    pack: Pack = field(default=PROFILE_PACK, compare=False, repr=False)
     _strides: tuple[int, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -92,27 +93,27 @@ class InputSpace:
 
     @property
     def names(self) -> tuple[str, ...]:
-        """The Profile fields, in declaration order (the digits of an index)."""
+        """The pack's fields, in declaration order (the digits of an index)."""
         return tuple(self.values)
 
     def __len__(self) -> int:
         return self.size
 
-    def __iter__(self) -> Iterator[Profile]:
-        names = self.names
+    def __iter__(self) -> Iterator[BaseModel]:
+        names, validate = self.names, self.pack.validate
         for combo in itertools.product(*self.values.values()):
-            yield Profile.model_validate(dict(zip(names, combo, strict=True)))
+            yield validate(dict(zip(names, combo, strict=True)))
 
-    def profile_at(self, index: int) -> Profile:
+    def profile_at(self, index: int) -> BaseModel:
         """The profile with class index ``index`` (0 <= index < size)."""
         if not 0 <= index < self.size:
             raise IndexError(f"class index {index} is outside 0..{self.size - 1}")
         data = {}
         for (name, options), stride in zip(self.values.items(), self._strides, strict=True):
             data[name] = options[(index // stride) % len(options)]
-        return Profile.model_validate(data)
+        return self.pack.validate(data)
 
-    def index_of(self, profile: Profile) -> int:
+    def index_of(self, profile: BaseModel) -> int:
         """The class index of ``profile`` (any concrete profile, not only a representative)."""
         rep = self.representative(profile)
         index = 0
@@ -177,12 +178,13 @@ class InputSpace:
         the profile with the lowest count is the smallest to read.
         """
         count = 0
+        specs = self.pack.fields
         for (name, options), stride in zip(self.values.items(), self._strides, strict=True):
-            if options[(index // stride) % len(options)] != _DEFAULTS[name]:
+            if options[(index // stride) % len(options)] != specs[name].default:
                 count += 1
         return count
 
-    def representative(self, profile: Profile) -> Profile:
+    def representative(self, profile: BaseModel) -> BaseModel:
         """The profile of this space that no condition can tell apart from ``profile``."""
         data = dict(profile.__dict__)
         for name, (low_high) in self.int_classes.items():
@@ -198,18 +200,19 @@ class InputSpace:
         for name, options in self.values.items():
             if len(options) == 1:
                 data[name] = options[0]
-        return Profile.model_validate(data)
+        return self.pack.validate(data)
 
     def steps(self, name: str, kind: str) -> list[tuple[int, int]]:
         """Pairs of class positions of ``name`` one step apart, as ``(from, to)``.
 
         ``kind`` is ``"risk"`` (one step riskier: False -> True, the next enum
-        value or integer class, one more list item), ``"unknown"`` (a known
-        value -> None) or ``"clearance"`` (not cleared -> cleared, for a relaxing
-        field). Risk steps skip relaxing fields; unknown steps skip fields that
-        are never unknown.
+        value or integer class, one more list item; the other way for a field
+        whose risk is ``falling``), ``"unknown"`` (a known value -> None) or
+        ``"clearance"`` (not cleared -> cleared, for a relaxing field). Risk
+        steps skip relaxing fields; unknown steps skip fields that are never
+        unknown.
         """
-        spec = field_specs()[name]
+        spec = self.pack.fields[name]
         options = self.values[name]
         if len(options) == 1:
             return []
@@ -224,15 +227,19 @@ class InputSpace:
             return []
         known = [(i, o) for i, o in enumerate(options) if o is not None]
         if spec.kind != "list":
-            return [(a, b) for (a, _), (b, _) in itertools.pairwise(known)]
-        pairs = []
-        for a, low in known:
-            for b, high in known:
-                if _adds_one_item(low, high, self.others[name]):
-                    pairs.append((a, b))
+            pairs = [(a, b) for (a, _), (b, _) in itertools.pairwise(known)]
+        else:
+            pairs = [
+                (a, b)
+                for a, low in known
+                for b, high in known
+                if _adds_one_item(low, high, self.others[name])
+            ]
+        if spec.risk == "falling":
+            return [(b, a) for a, b in pairs]
         return pairs
 
-    def risk_steps(self, profile: Profile) -> Iterator[tuple[str, Profile]]:
+    def risk_steps(self, profile: BaseModel) -> Iterator[tuple[str, BaseModel]]:
         """Every profile of the space one risk step above ``profile`` in a single field."""
         for name, options in self.values.items():
             value = getattr(profile, name)
@@ -242,6 +249,20 @@ class InputSpace:
             for low, high in self.steps(name, "risk"):
                 if low == position:
                     yield name, profile.model_copy(update={name: options[high]})
+
+
+def check_same_model(first: Pack, second: Pack) -> None:
+    """Raise PackMismatchError, naming the fields that differ, unless both read the same input."""
+    if first.same_model(second):
+        return
+    ours, theirs = first.fields, second.fields
+    differ = [n for n in ours if n not in theirs or ours[n].domain != theirs[n].domain]
+    differ += [name for name in theirs if name not in ours]
+    shown = ", ".join(differ[:8]) + (f" and {len(differ) - 8} more" if len(differ) > 8 else "")
+    raise PackMismatchError(
+        f"the packs '{first.id}' and '{second.id}' read different input models "
+        f"(fields that differ: {shown}); only rule sets over the same model can be compared"
+    )
 
 
 def _adds_one_item(low: list[str], high: list[str], other: str) -> bool:
@@ -286,22 +307,29 @@ def conditions_of(rules: RuleSet) -> Iterator[Condition]:
 
 
 def input_space(rules: RuleSet, *others: RuleSet) -> InputSpace:
-    """Derive the classes of every Profile field from ``rules`` (and ``others``).
+    """Derive the classes of every field of ``rules``' pack from ``rules`` (and ``others``).
 
-    The classes split wherever a rule, a declared invariant or the built-in
-    red-flag property could tell two values apart, so one space serves
-    evaluation, verification and (with two rule sets) a diff.
+    The classes split wherever a rule, a declared invariant or the pack's
+    red flags could tell two values apart, so one space serves evaluation,
+    verification and (with two rule sets) a diff. ``others`` must read the
+    same model (ValueError if not).
 
     Raises :class:`~neurotriage.analysis.SpaceTooLargeError` (and builds nothing)
     if a field would have more than ``MAX_FIELD_CLASSES`` classes.
     """
-    return _space_of([c for r in (rules, *others) for c in conditions_of(r)])
+    pack = rules.pack
+    for other in others:
+        check_same_model(pack, other.pack)
+    conditions = [c for r in (rules, *others) for c in conditions_of(r)]
+    flags = [r.pack.red_flag_condition for r in (rules, *others)]
+    return _space_of(pack, conditions + [c for c in flags if c is not None])
 
 
 @dataclass(frozen=True)
 class _Shape:
     """What the conditions tell apart, before any class is built: the space's size, cheaply."""
 
+    specs: Mapping[str, FieldSpec]
     read: frozenset[str]
     cuts: Mapping[str, frozenset[int]]
     members: Mapping[str, tuple[str, ...]]
@@ -322,7 +350,7 @@ class _Shape:
     def fields(self) -> dict[str, FieldSize]:
         """Each field's class count and why it has that many."""
         sizes = {}
-        for name, spec in field_specs().items():
+        for name, spec in self.specs.items():
             count = self.classes(name, spec)
             if name not in self.read:
                 why = "no condition reads it"
@@ -340,15 +368,14 @@ class _Shape:
     @property
     def size(self) -> int:
         """How many classes the whole space has: the product of the fields' counts."""
-        return math.prod(self.classes(name, spec) for name, spec in field_specs().items())
+        return math.prod(self.classes(name, spec) for name, spec in self.specs.items())
 
 
-def _shape_of(conditions: Iterable[Condition]) -> _Shape:
-    specs = field_specs()
+def _shape_of(specs: Mapping[str, FieldSpec], conditions: Iterable[Condition]) -> _Shape:
     read: set[str] = set()
     cuts: dict[str, set[int]] = {}
     members: dict[str, set[str]] = {}
-    for condition in (*conditions, red_flag_condition()):
+    for condition in conditions:
         read.update(fields_read(condition))
         for node in walk(condition):
             if isinstance(node, Compare | InSet) and specs[node.field].kind == "int":
@@ -356,17 +383,18 @@ def _shape_of(conditions: Iterable[Condition]) -> _Shape:
             elif isinstance(node, Contains):
                 members.setdefault(node.field, set()).add(node.value)
     return _Shape(
+        specs,
         frozenset(read),
         {name: frozenset(found) for name, found in cuts.items()},
         {name: tuple(sorted(found)) for name, found in members.items()},
     )
 
 
-def _space_of(conditions: Iterable[Condition]) -> InputSpace:
-    shape = _shape_of(conditions)
+def _space_of(pack: Pack, conditions: Iterable[Condition]) -> InputSpace:
+    specs = pack.fields
+    shape = _shape_of(specs, conditions)
     fields = shape.fields()
     check_field_classes("the input space", shape.size, fields)
-    specs = field_specs()
     read, cuts, members = shape.read, shape.cuts, shape.members
     values: dict[str, tuple[Any, ...]] = {}
     int_classes: dict[str, tuple[tuple[int, int], ...]] = {}
@@ -392,4 +420,4 @@ def _space_of(conditions: Iterable[Condition]) -> InputSpace:
                 for combo in itertools.combinations(named, size)
             ]
             values[name] = (*unknown, [], [others[name]], *subsets)
-    return InputSpace(values, int_classes, dict(members), others, fields)
+    return InputSpace(values, int_classes, dict(members), others, fields, pack)

@@ -10,26 +10,27 @@ fields (a pair of profiles for the step properties).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
+from pydantic import BaseModel
+
 from neurotriage.analysis._budget import VERIFY, VERIFY_DURABLE, Progress, check_cost
-from neurotriage.analysis._enumerate import (
-    Enumeration,
-    condition_checker,
-    enumerate_space,
+from neurotriage.analysis._enumerate import Enumeration, enumerate_space
+from neurotriage.analysis._properties import (
+    STARTING,
+    STEPS,
+    Worst,
+    check_invariants,
+    check_steps,
+    mismatch,
+    partition,
+    red_flag_invariant,
+    verdict_matches,
 )
-from neurotriage.analysis._space import (
-    RED_FLAG_CONDITION,
-    InputSpace,
-    input_space,
-    red_flag_condition,
-)
-from neurotriage.decision import REFERRAL_LEVELS, STARTING_VERDICTS, VERDICTS, Outcome
+from neurotriage.analysis._space import input_space
 from neurotriage.engines import resolve_backend
-from neurotriage.profile import Profile
-from neurotriage.ruleset import Invariant, RuleSet
+from neurotriage.ruleset import RuleSet
 
 __all__ = ["Counterexample", "PropertyResult", "VerifyReport", "verify"]
 
@@ -45,7 +46,7 @@ class Counterexample:
     the rules each profile fired; ``problems`` says what is wrong.
     """
 
-    profiles: tuple[Profile, ...]
+    profiles: tuple[BaseModel, ...]
     fired: tuple[tuple[str, ...], ...]
     problems: tuple[str, ...]
     change: str | None = None
@@ -54,9 +55,8 @@ class Counterexample:
     def known_fields(self) -> int:
         """How many fields the (first) profile sets to other than their default."""
         first = self.profiles[0]
-        return sum(
-            1 for name, info in Profile.model_fields.items() if getattr(first, name) != info.default
-        )
+        fields = type(first).model_fields
+        return sum(1 for name, info in fields.items() if getattr(first, name) != info.default)
 
 
 @dataclass(frozen=True)
@@ -95,123 +95,14 @@ class VerifyReport:
         return tuple(r for r in self.results if r.status == "fail")
 
 
-_RED_FLAGS = Invariant(
-    id="red-flags",
-    description=(
-        "A known red flag (open wounds, foot infection, pain >= 7, worsening symptoms) "
-        "allows nothing, refers at least to see_doctor and says see_doctor or stop, "
-        "whatever else is true"
-    ),
-    when=RED_FLAG_CONDITION,
-    condition=red_flag_condition(),
-    allowed_only=frozenset(),
-    referral_at_least="see_doctor",
-    verdict_in=frozenset({"see_doctor", "stop"}),
-)
-
-_STARTING = ", ".join(v for v in VERDICTS if v in STARTING_VERDICTS)
-
-
-def _verdict_problems(outcome: Outcome) -> list[str]:
-    """What is wrong with ``outcome``'s verdict given what it allows (empty: nothing)."""
-    starts = outcome.verdict in STARTING_VERDICTS
-    if starts and not outcome.allowed:
-        return [f"the verdict is {outcome.verdict}, but no technique is allowed"]
-    if not starts and outcome.allowed:
-        allowed = ", ".join(sorted(outcome.allowed))
-        verb = "is" if len(outcome.allowed) == 1 else "are"
-        return [f"the verdict is {outcome.verdict}, but {allowed} {verb} allowed"]
-    return []
-
-
-def _verdict_matches(enum: Enumeration) -> tuple[int, _Worst]:
-    memo: dict[int, list[str]] = {}
-    worst = _Worst()
-    for index, oid in enumerate(enum.outcome_ids):
-        problems = memo.get(oid)
-        if problems is None:
-            problems = memo[oid] = _verdict_problems(enum.outcomes[oid])
-        if problems:
-            worst.add(enum.space.known_count(index), index, index, -1, problems)
-    return len(enum.outcome_ids), worst
-
-
-_RANK = {level: i for i, level in enumerate(REFERRAL_LEVELS)}
-
-
-def _riskier(low: Outcome, high: Outcome) -> list[str]:
-    problems = []
-    if high.allowed - low.allowed:
-        extra = ", ".join(sorted(high.allowed - low.allowed))
-        problems.append(f"the riskier profile allows {extra}, which the other blocks")
-    if _RANK[high.referral] < _RANK[low.referral]:
-        problems.append(f"referral falls from {low.referral} to {high.referral}")
-    if low.warnings - high.warnings:
-        problems.append(f"drops warning {', '.join(sorted(low.warnings - high.warnings))}")
-    return problems
-
-
-def _unknown_not_safer(known: Outcome, unknown: Outcome) -> list[str]:
-    extra = ", ".join(sorted(unknown.allowed - known.allowed))
-    return [f"unknown allows {extra}, which the known answer blocks"] if extra else []
-
-
-def _clearance_relaxes(before: Outcome, cleared: Outcome) -> list[str]:
-    problems = []
-    if before.allowed - cleared.allowed:
-        problems.append(f"stops allowing {', '.join(sorted(before.allowed - cleared.allowed))}")
-    if _RANK[cleared.referral] > _RANK[before.referral]:
-        problems.append(f"referral rises from {before.referral} to {cleared.referral}")
-    return problems
-
-
-_STEPS: tuple[tuple[str, str, str, Callable[[Outcome, Outcome], list[str]]], ...] = (
-    (
-        "monotone-risk",
-        "risk",
-        (
-            "One more risk factor (a yes, a higher severity, pain or pressure, one more "
-            "condition) never allows more, lowers the referral or drops a warning"
-        ),
-        _riskier,
-    ),
-    (
-        "unknown-not-safer",
-        "unknown",
-        "Replacing a known answer by unknown never allows more",
-        _unknown_not_safer,
-    ),
-    (
-        "clearance-relaxes",
-        "clearance",
-        "Clearance by a clinician never allows less or raises the referral",
-        _clearance_relaxes,
-    ),
-)
-
-
-@dataclass
-class _Worst:
-    """The failures of one property and its smallest counterexample so far."""
-
-    failures: int = 0
-    best: tuple[int, int, int, int, tuple[str, ...]] | None = None
-
-    def add(self, known: int, index: int, other: int, field: int, problems: list[str]) -> None:
-        self.failures += 1
-        key = (known, index, other, field, tuple(problems))
-        if self.best is None or key[:2] < self.best[:2]:
-            self.best = key
-
-
-def _single(enum: Enumeration, worst: _Worst) -> Counterexample | None:
+def _single(enum: Enumeration, worst: Worst) -> Counterexample | None:
     if worst.best is None:
         return None
     _, index, _, _, problems = worst.best
     return Counterexample((enum.space.profile_at(index),), (enum.fired(index),), problems)
 
 
-def _pair(enum: Enumeration, worst: _Worst) -> Counterexample | None:
+def _pair(enum: Enumeration, worst: Worst) -> Counterexample | None:
     if worst.best is None:
         return None
     _, low, high, field, problems = worst.best
@@ -229,92 +120,10 @@ def _shown(value: object) -> str:
     return repr(value) if isinstance(value, str) else str(value)
 
 
-def _step_pairs(space: InputSpace, kind: str) -> Iterator[tuple[int, int, int]]:
-    """Every ``(field position, from index, to index)`` one ``kind`` step apart."""
-    for position, name in enumerate(space.names):
-        stride = space.stride(name)
-        for low, high in space.steps(name, kind):
-            shift = (high - low) * stride
-            for index in space.with_digit(name, low):
-                yield position, index, index + shift
-
-
-def _check_steps(
-    enum: Enumeration, kind: str, check: Callable[[Outcome, Outcome], list[str]]
-) -> tuple[int, _Worst]:
-    ids, outcomes, space = enum.outcome_ids, enum.outcomes, enum.space
-    memo: dict[tuple[int, int], list[str]] = {}
-    worst = _Worst()
-    checked = 0
-    for field, low, high in _step_pairs(space, kind):
-        checked += 1
-        key = (ids[low], ids[high])
-        problems = memo.get(key)
-        if problems is None:
-            problems = memo[key] = check(outcomes[key[0]], outcomes[key[1]])
-        if problems:
-            worst.add(space.known_count(low), low, high, field, problems)
-    return checked, worst
-
-
-def _check_invariants(
-    enum: Enumeration, invariants: tuple[Invariant, ...]
-) -> list[tuple[int, _Worst]]:
-    holds = [condition_checker(inv.condition) for inv in invariants]
-    memo: list[dict[int, list[str]]] = [{} for _ in invariants]
-    results = [(0, _Worst()) for _ in invariants]
-    counts = [0] * len(invariants)
-    ids, outcomes, space = enum.outcome_ids, enum.outcomes, enum.space
-    for k, check in enumerate(holds):
-        for index in space.where(check, invariants[k].condition_fields):
-            oid = ids[index]
-            counts[k] += 1
-            problems = memo[k].get(oid)
-            if problems is None:
-                problems = memo[k][oid] = invariants[k].violations(outcomes[oid])
-            if problems:
-                results[k][1].add(space.known_count(index), index, index, -1, problems)
-    return [(counts[k], worst) for k, (_, worst) in enumerate(results)]
-
-
-def _partition(enum: Enumeration) -> tuple[int, _Worst]:
-    catalogue = set(enum.rules.technique_ids)
-    worst = _Worst()
-    seen: dict[int, int] = {}
-    for index, oid in enumerate(enum.outcome_ids):
-        seen.setdefault(oid, index)
-    for index in seen.values():
-        decision = enum.decision(index)
-        allowed = [t.technique for t in decision.allowed_techniques]
-        blocked = [t.technique for t in decision.blocked_techniques]
-        problems = []
-        if set(allowed) & set(blocked):
-            problems.append(f"both allowed and blocked: {sorted(set(allowed) & set(blocked))}")
-        if set(allowed) | set(blocked) != catalogue or len(allowed) + len(blocked) != len(
-            catalogue
-        ):
-            problems.append("allowed and blocked do not cover the catalogue exactly once")
-        if any(not t.reasons for t in decision.blocked_techniques):
-            problems.append("a blocked technique has no reason")
-        if problems:
-            worst.add(enum.space.known_count(index), index, index, -1, problems)
-    return len(seen), worst
-
-
-def _mismatch(enum: Enumeration, other: Enumeration, what: str) -> tuple[int, _Worst]:
-    worst = _Worst()
-    for index, (mask, theirs) in enumerate(zip(enum.masks, other.masks, strict=True)):
-        if mask != theirs:
-            ours, other_fired = set(enum.fired(index)), set(other.fired(index))
-            problems = [f"{what} fires {sorted(other_fired ^ ours)} differently"]
-            worst.add(enum.space.known_count(index), index, index, -1, problems)
-    return len(enum.masks), worst
-
-
 def _result(
     id_: str,
     description: str,
-    counted: tuple[int, _Worst],
+    counted: tuple[int, Worst],
     counterexample: Counterexample | None,
     *,
     kind: Literal["built-in", "invariant"] = "built-in",
@@ -358,7 +167,7 @@ def verify(
     enum = enumerate_space(rules, space, chosen, progress=progress)
     results: list[PropertyResult] = []
 
-    counted = _partition(enum)
+    counted = partition(enum)
     results.append(
         _result(
             "partition",
@@ -367,18 +176,31 @@ def verify(
             _single(enum, counted[1]),
         )
     )
-    invariants = (_RED_FLAGS, *rules.invariants)
-    checks = _check_invariants(enum, invariants)
-    red = checks[0]
-    results.append(_result("red-flags", _RED_FLAGS.description, red, _single(enum, red[1])))
-    for prop, kind, description, check in _STEPS:
+    red_flags = red_flag_invariant(rules.pack)
+    declared = rules.invariants if red_flags is None else (red_flags, *rules.invariants)
+    checks = check_invariants(enum, declared)
+    if red_flags is None:
+        results.append(
+            PropertyResult(
+                "red-flags",
+                "Red flags allow nothing and refer at least to see_doctor",
+                "built-in",
+                "skip",
+                0,
+                note=f"the pack '{rules.pack.id}' declares no red_flags",
+            )
+        )
+    else:
+        red, checks = checks[0], checks[1:]
+        results.append(_result("red-flags", red_flags.description, red, _single(enum, red[1])))
+    for prop, kind, description, check in STEPS:
         if progress is not None:
             progress(f"checking {prop}", 0, 1)
-        counted = _check_steps(enum, kind, check)
+        counted = check_steps(enum, kind, check)
         results.append(_result(prop, description, counted, _pair(enum, counted[1])))
 
     reversed_rules = rules.reordered(reversed(rules.rules))
-    counted = _mismatch(
+    counted = mismatch(
         enum,
         enumerate_space(
             reversed_rules,
@@ -411,23 +233,23 @@ def verify(
             )
         )
     else:
-        counted = _mismatch(
+        counted = mismatch(
             enum,
             enumerate_space(rules, space, "reference", rule_ids=enum.rule_ids, progress=progress),
             "reference",
         )
         results.append(_result("backends-agree", description, counted, _single(enum, counted[1])))
-    counted = _verdict_matches(enum)
+    counted = verdict_matches(enum)
     results.append(
         _result(
             "verdict-matches-allowed",
-            f"The verdict invites the person to start ({_STARTING}) exactly when some "
+            f"The verdict invites the person to start ({STARTING}) exactly when some "
             "technique is allowed",
             counted,
             _single(enum, counted[1]),
         )
     )
-    for invariant, counted in zip(rules.invariants, checks[1:], strict=True):
+    for invariant, counted in zip(rules.invariants, checks, strict=True):
         results.append(
             _result(
                 invariant.id,

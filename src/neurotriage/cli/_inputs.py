@@ -14,9 +14,7 @@ import sys
 from collections.abc import Iterator
 from typing import IO, Any
 
-from pydantic import ValidationError
-
-from neurotriage.profile import Profile
+from pydantic import BaseModel, ValidationError
 
 __all__ = [
     "MAX_NESTING",
@@ -125,8 +123,8 @@ def _nesting(data: Any) -> int:
     return deepest
 
 
-def parse_profile(text: str, *, one_line: bool = False) -> Profile:
-    """The Profile in JSON ``text``.
+def parse_profile(text: str, model: type[BaseModel], *, one_line: bool = False) -> BaseModel:
+    """The profile of ``model`` (the pack's input model) in JSON ``text``.
 
     Raises InputError whose text completes a sentence whose subject is the
     input ("... is not valid JSON: ..."). With ``one_line`` a JSON syntax
@@ -149,13 +147,13 @@ def parse_profile(text: str, *, one_line: bool = False) -> Profile:
         kind = _JSON_TYPES.get(type(data), type(data).__name__)
         raise InputError(f"must hold a JSON object of profile fields, not {kind}")
     try:
-        return Profile.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as err:
         raise InputError(f"is not a valid profile: {describe_validation(err)}") from err
 
 
-def read_profile(name: str, stdin: IO[str]) -> Profile:
-    """The Profile in file ``name`` (``-``: standard input); InputError names the input."""
+def read_profile(name: str, stdin: IO[str], model: type[BaseModel]) -> BaseModel:
+    """The profile of ``model`` in file ``name`` (``-``: standard input); InputError names it."""
     shown = "standard input" if name == "-" else name
     try:
         raw = _read_bytes(name, stdin)
@@ -165,7 +163,7 @@ def read_profile(name: str, stdin: IO[str]) -> Profile:
     except (OSError, UnicodeError) as err:
         raise InputError(f"cannot read {shown}: {getattr(err, 'strerror', None) or err}") from err
     try:
-        return parse_profile(text)
+        return parse_profile(text, model)
     except InputError as err:
         raise InputError(f"{shown} {err}") from err.__cause__
 
@@ -237,7 +235,7 @@ def json_lines(stream: IO[bytes], shown: str) -> Iterator[Line]:
         raise InputError(f"cannot read {shown}: {err.strerror or err}") from err
 
 
-def line_profile(raw: bytes | None) -> Profile:
+def line_profile(raw: bytes | None, model: type[BaseModel]) -> BaseModel:
     """The profile on one line; InputError's text completes "line N ..."."""
     if raw is None:
         raise InputError(too_large())
@@ -247,10 +245,10 @@ def line_profile(raw: bytes | None) -> Profile:
         raise InputError(f"is not valid UTF-8: {err}") from err
     if not text.strip():
         raise InputError("is blank; write one JSON profile per line")
-    return parse_profile(text, one_line=True)
+    return parse_profile(text, model, one_line=True)
 
 
-def read_json_lines(name: str, stdin: IO[str]) -> list[Profile]:
+def read_json_lines(name: str, stdin: IO[str], model: type[BaseModel]) -> list[BaseModel]:
     """Every profile of a JSON Lines file (``-``: standard input); blank lines are skipped.
 
     Any bad line is an InputError naming it (the first five are listed).
@@ -270,7 +268,7 @@ def read_json_lines(name: str, stdin: IO[str]) -> list[Profile]:
             if raw is not None and not raw.strip():
                 continue
             try:
-                profiles.append(line_profile(raw))
+                profiles.append(line_profile(raw, model))
             except InputError as err:
                 problems.append(f"line {number} {err}")
     finally:

@@ -18,6 +18,8 @@ import sys
 from collections.abc import Sequence
 from typing import IO, Any, NoReturn
 
+from pydantic import BaseModel
+
 from neurotriage import __version__
 from neurotriage._errors import NeurotriageError
 from neurotriage.analysis import (
@@ -42,7 +44,6 @@ from neurotriage.decision import Decision
 from neurotriage.engines import BACKENDS, backends_summary, resolve_backend
 from neurotriage.loading import default_rules, default_rules_dir, load_rules
 from neurotriage.pipeline.evaluation import evaluate
-from neurotriage.profile import Profile
 
 __all__ = ["main", "run"]
 
@@ -153,6 +154,9 @@ def _parser(stdout: IO[str], stderr: IO[str]) -> _Parser:
     many_cmd.add_argument("--backend", choices=BACKENDS, help="default: durable where it imports")
     schema_cmd = commands.add_parser("schema", out=stdout, err=stderr, help="print a JSON Schema")
     schema_cmd.add_argument("model", choices=("profile", "decision"))
+    schema_cmd.add_argument(
+        "--rules", metavar="DIR", help="the pack whose input model 'profile' is (default: built-in)"
+    )
     _analysis_commands(commands, stdout, stderr)
     return parser
 
@@ -238,7 +242,7 @@ def _run_analysis(
             return EXIT_OK if report.ok else EXIT_FOUND
     finally:
         progress.close()
-    profiles = read_json_lines(args.corpus, stdin)
+    profiles = read_json_lines(args.corpus, stdin, ruleset.pack.model)
     backend = resolve_backend(args.backend, warn=False)
     coverage = rule_coverage(profiles, rules=ruleset, backend=backend)
     stdout.write(output.coverage(coverage))
@@ -250,13 +254,15 @@ def _run(args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stderr: IO[s
     if args.command == "evaluate-many":
         return run_many(args, stdin, stdout, stderr)
     if args.command == "schema":
-        model = Profile if args.model == "profile" else Decision
+        model: type[BaseModel] = Decision
+        if args.model == "profile":
+            model = (load_rules(args.rules) if args.rules else default_rules()).pack.model
         stdout.write(json.dumps(model.model_json_schema(), indent=2) + "\n")
         return EXIT_OK
     if args.command in ("verify", "lint", "coverage", "diff"):
         return _run_analysis(args, stdin, stdout, stderr)
     ruleset = load_rules(args.rules) if args.rules else default_rules()
-    profile = read_profile(args.profile, stdin)
+    profile = read_profile(args.profile, stdin, ruleset.pack.model)
     backend = resolve_backend(args.backend, warn=False)  # --version says what is available
     decision = evaluate(profile, rules=ruleset, backend=backend)
     if args.command == "explain":
@@ -266,7 +272,7 @@ def _run(args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stderr: IO[s
         except SpaceTooLargeError as too_large:
             stdout.write("\n".join(counterfactuals_left_out(too_large)) + "\n")
         else:
-            stdout.write("\n".join(counterfactuals_text(found)) + "\n")
+            stdout.write("\n".join(counterfactuals_text(found, ruleset.pack.fields)) + "\n")
     else:
         stdout.write(renderer("json" if args.json else "text").decision(decision, ruleset))
     return EXIT_OK

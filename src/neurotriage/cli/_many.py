@@ -81,7 +81,7 @@ def _decide(rules: RuleSet, backend: BackendName, line: Line) -> Decision | str:
     """The line's Decision, or its error record."""
     number, raw = line
     try:
-        profile = line_profile(raw)
+        profile = line_profile(raw, rules.pack.model)
     except InputError as err:
         return json.dumps({"line": number, "error": f"line {number} {err}"})
     return evaluate(profile, rules=rules, backend=backend)

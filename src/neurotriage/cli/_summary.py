@@ -15,11 +15,11 @@ needs to read, in the order they need it:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from neurotriage.analysis import Counterfactual, Counterfactuals, FieldChange, SpaceTooLargeError
 from neurotriage.decision import Decision, DecisionWarning, Reason
-from neurotriage.profile import field_specs
+from neurotriage.fields import FieldSpec
 from neurotriage.ruleset import Rule, RuleSet
 
 __all__ = [
@@ -48,10 +48,9 @@ def _verdict_line(decision: Decision) -> str:
     return f"Verdict: {decision.verdict} ({VERDICT_TEXT[decision.verdict]})"
 
 
-def _questions(decision: Decision) -> list[str]:
+def _questions(decision: Decision, specs: Mapping[str, FieldSpec]) -> list[str]:
     if not decision.questions:
         return []
-    specs = field_specs()
     lines = ["Questions still to answer:"]
     for name in decision.questions:
         question = specs[name].question if name in specs else ""
@@ -131,9 +130,10 @@ def summary(decision: Decision, ruleset: RuleSet) -> str:
     lines += _allowed(decision)
     lines += _blocked(decision, ruleset)
     lines += _warnings(decision, ruleset)
-    lines += _questions(decision)
-    lines.append("Complementary therapies to discuss with a clinician:")
-    lines += [f"  - {t.name}: {t.note}" for t in decision.complementary_therapies]
+    lines += _questions(decision, ruleset.pack.fields)
+    if decision.complementary_therapies:  # a pack's catalogue may hold none
+        lines.append("Complementary therapies to discuss with a clinician:")
+        lines += [f"  - {t.name}: {t.note}" for t in decision.complementary_therapies]
     lines.append(f"Rule set: {decision.ruleset_version}")
     return "\n".join(lines) + "\n"
 
@@ -161,7 +161,7 @@ def explanation(decision: Decision, ruleset: RuleSet) -> str:
     lines = [_verdict_line(decision), f"Referral: {decision.referral.level}"]
     allowed = ", ".join(t.technique for t in decision.allowed_techniques) or "none"
     lines.append(f"Allowed techniques: {allowed}")
-    lines += _questions(decision)
+    lines += _questions(decision, ruleset.pack.fields)
     lines.append(f"Fired rules ({len(decision.fired_rules)}):")
     for rule_id in decision.fired_rules:
         rule = ruleset.rule(rule_id)
@@ -178,8 +178,8 @@ def explanation(decision: Decision, ruleset: RuleSet) -> str:
 # --- what would change the verdict ------------------------------------------------------------
 
 
-def _action_text(change: FieldChange) -> str:
-    spec = field_specs()[change.field]
+def _action_text(change: FieldChange, specs: Mapping[str, FieldSpec]) -> str:
+    spec = specs[change.field]
     value = change.after if not isinstance(change.after, bool) else str(change.after).lower()
     return (spec.action or f"set {change.field} to {{value}}").format(value=value)
 
@@ -189,8 +189,10 @@ def _what_if(changes: Sequence[FieldChange]) -> str:
     return "if " + " and ".join(parts)
 
 
-def counterfactuals_text(found: Counterfactuals | Sequence[Counterfactual]) -> list[str]:
-    """The two 'what would change the verdict' sections of ``explain``."""
+def counterfactuals_text(
+    found: Counterfactuals | Sequence[Counterfactual], specs: Mapping[str, FieldSpec]
+) -> list[str]:
+    """The two 'what would change the verdict' sections of ``explain`` (``specs``: the pack's)."""
     actions = [c for c in found if c.kind == "action"]
     facts = [c for c in found if c.kind == "health"]
     lines = ["What you can do:"]
@@ -203,9 +205,10 @@ def counterfactuals_text(found: Counterfactuals | Sequence[Counterfactual]) -> l
         others = [c for c in item.changes if not c.is_answer]
         if others and not answers:
             lines.append(
-                "  - " + ", and ".join(_action_text(c) for c in others) + f" => {item.verdict}"
+                "  - "
+                + ", and ".join(_action_text(c, specs) for c in others)
+                + f" => {item.verdict}"
             )
-    specs = field_specs()
     lines += [
         f"  - answer: {specs[name].question or name} [{name}] (your answer can change the verdict)"
         for name in questions

@@ -10,10 +10,11 @@ import functools
 import warnings
 from typing import Literal, Protocol, runtime_checkable
 
+from pydantic import BaseModel
+
 from neurotriage._errors import BackendError
 from neurotriage.engines.durable import DurableEngine
 from neurotriage.engines.reference import ReferenceEngine
-from neurotriage.profile import Profile
 from neurotriage.ruleset import RuleSet
 
 __all__ = [
@@ -37,7 +38,7 @@ class Engine(Protocol):
     def name(self) -> str:
         """The backend's name."""
 
-    def fired(self, profile: Profile) -> frozenset[str]:
+    def fired(self, profile: BaseModel) -> frozenset[str]:
         """The ids of every rule whose condition holds for ``profile``."""
 
 

@@ -5,15 +5,16 @@ one kind nested in each other are merged (``a and (b and c)`` is one
 ``$and``), since durable counts its groups per rule. Every rule also requires
 :data:`MARKER`, which facts carry and session state never does, and the
 internal rule :data:`HANDLED` matches every fact. :func:`fact_units` lists
-every way a Profile field can appear in a fact, for the capacity check.
+every way an input field can appear in a fact, for the capacity check.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from neurotriage.engines._durable_network import Choice, Unit
+from neurotriage.fields import FieldSpec
 from neurotriage.language import (
     Always,
     And,
@@ -27,7 +28,6 @@ from neurotriage.language import (
     Or,
     to_nnf,
 )
-from neurotriage.profile import FieldSpec, field_specs
 from neurotriage.ruleset import Rule
 
 __all__ = ["HANDLED", "MARKER", "Compiler", "fact_units", "rules_definition"]
@@ -108,9 +108,11 @@ def _flattened(node: And | Or) -> list[Condition]:
     return items
 
 
-def rules_definition(rules: Iterable[Rule]) -> tuple[dict[str, Any], dict[tuple[str, str], str]]:
+def rules_definition(
+    rules: Iterable[Rule], specs: Mapping[str, FieldSpec]
+) -> tuple[dict[str, Any], dict[tuple[str, str], str]]:
     """The durable JSON definition of ``rules`` (then HANDLED) and the membership keys."""
-    compiler = Compiler(dict(field_specs()))
+    compiler = Compiler(dict(specs))
     compiled: dict[str, Any] = {}
     for rule in rules:
         condition = compiler.expression(to_nnf(rule.condition))
@@ -120,8 +122,10 @@ def rules_definition(rules: Iterable[Rule]) -> tuple[dict[str, Any], dict[tuple[
     return compiled, dict(compiler.membership)
 
 
-def fact_units(membership: dict[tuple[str, str], str]) -> list[Unit]:
-    """Every way each Profile field can appear in a fact (see DurableEngine.fact).
+def fact_units(
+    membership: dict[tuple[str, str], str], specs: Mapping[str, FieldSpec]
+) -> list[Unit]:
+    """Every way each input field can appear in a fact (see DurableEngine.fact).
 
     A list's count of 1 stands for every count but 0: the compiler only ever
     compares it with 0.
@@ -130,7 +134,7 @@ def fact_units(membership: dict[tuple[str, str], str]) -> list[Unit]:
     for (name, _), key in membership.items():
         keys.setdefault(name, []).append(key)
     units = []
-    for name, spec in field_specs().items():
+    for name, spec in specs.items():
         choices: list[Choice] = [Choice({})] if spec.nullable else []
         if spec.kind == "list":
             count, own = f"{name}__count", keys.get(name, [])

@@ -42,15 +42,18 @@ import itertools
 import json
 import threading
 import weakref
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from pydantic import BaseModel
 
 from neurotriage._errors import BackendError
 from neurotriage.engines._durable_compiler import HANDLED, MARKER, fact_units, rules_definition
 from neurotriage.engines._durable_network import Network, Unit
+from neurotriage.fields import FieldSpec
 from neurotriage.language import Contains, walk
-from neurotriage.profile import Profile, field_specs
+from neurotriage.pack import PROFILE_PACK
 from neurotriage.ruleset import Rule, RuleSet
 
 __all__ = [
@@ -73,7 +76,7 @@ __all__ = [
 
 def compile_rules(ruleset: RuleSet) -> tuple[dict[str, Any], dict[tuple[str, str], str]]:
     """The durable JSON definition (rule id -> ``all`` expression) and membership keys."""
-    return rules_definition(ruleset.rules)
+    return rules_definition(ruleset.rules, ruleset.pack.fields)
 
 
 # --- Capacity -----------------------------------------------------------------
@@ -132,29 +135,39 @@ class CapacityProblem:
     in_condition: bool = False
 
 
-def check_capacity(rules: RuleSet | Iterable[Rule]) -> list[CapacityProblem]:
+def check_capacity(
+    rules: RuleSet | Iterable[Rule], specs: Mapping[str, FieldSpec] | None = None
+) -> list[CapacityProblem]:
     """Every rule that takes the rule set past a durable-rules limit, in rule order.
 
     Pure Python: it models the network durable builds from what
     :func:`compile_rules` sends, and works where durable-rules does not import.
-    A rule is reported once, for the first limit it passes.
+    A rule is reported once, for the first limit it passes. ``specs`` are
+    the fields the rules read (by default, a RuleSet's pack's; for a plain
+    list of rules, the built-in Profile's).
     """
-    listed = list(rules.rules if isinstance(rules, RuleSet) else rules)
-    definition, membership = rules_definition(listed)
-    return _problems(listed, definition, membership)
+    if isinstance(rules, RuleSet):
+        specs = rules.pack.fields if specs is None else specs
+        listed = list(rules.rules)
+    else:
+        listed = list(rules)
+    specs = PROFILE_PACK.fields if specs is None else specs
+    definition, membership = rules_definition(listed, specs)
+    return _problems(listed, definition, membership, specs)
 
 
 def _problems(
     rules: Sequence[Rule],
     definition: dict[str, Any],
     membership: dict[tuple[str, str], str],
+    specs: Mapping[str, FieldSpec],
 ) -> list[CapacityProblem]:
     network = Network(definition)
     found: dict[int, CapacityProblem] = {}
     for at, message, in_condition in (
         *_membership_problems(rules),
         *_compile_problems(rules, network),
-        *_evaluation_problems(rules, network, fact_units(membership)),
+        *_evaluation_problems(rules, network, fact_units(membership, specs)),
     ):
         index = min(at, len(rules) - 1)  # the internal rule comes last and passes nothing
         found.setdefault(index, CapacityProblem(rules[index].id, message, in_condition))
@@ -261,7 +274,7 @@ class DurableEngine:
 
     def __init__(self, ruleset: RuleSet) -> None:
         definition, membership = compile_rules(ruleset)
-        self._specs = field_specs()
+        self._specs = ruleset.pack.fields
         self._fields = tuple(sorted(ruleset.fields_read))
         self._membership: dict[str, list[tuple[str, str]]] = {}
         for (name, value), key in membership.items():
@@ -272,7 +285,7 @@ class DurableEngine:
         self._known_ids = frozenset(definition)
         # The loader refuses these already; a RuleSet made by hand is checked
         # here, since past some limits durable compiles but answers wrongly.
-        for problem in _problems(ruleset.rules, definition, membership)[:1]:
+        for problem in _problems(ruleset.rules, definition, membership, self._specs)[:1]:
             raise BackendError(
                 f"durable-rules cannot take this rule set: rule '{problem.rule_id}': "
                 f"{problem.message}"
@@ -285,7 +298,7 @@ class DurableEngine:
             raise BackendError(f"durable-rules cannot compile this rule set: {err}") from err
         weakref.finalize(self, self._c.delete_ruleset, self._handle)
 
-    def fact(self, profile: Profile) -> dict[str, Any]:
+    def fact(self, profile: BaseModel) -> dict[str, Any]:
         """The profile flattened into the JSON fact the rules match."""
         values = profile.__dict__
         fact: dict[str, Any] = {MARKER: 1}
@@ -304,7 +317,7 @@ class DurableEngine:
                     fact[f"{name}__rank"] = spec.values.index(value)
         return fact
 
-    def fired(self, profile: Profile) -> frozenset[str]:
+    def fired(self, profile: BaseModel) -> frozenset[str]:
         """The ids of every rule whose condition holds for ``profile``."""
         fact = self.fact(profile)
         with self._lock:

@@ -21,10 +21,12 @@ from bisect import bisect_right
 from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
+from pydantic import BaseModel
+
 from neurotriage._cache import CACHE_SIZE, BoundedCache
+from neurotriage.fields import FieldSpec
 from neurotriage.language import Compare, Contains, InSet, compile_condition, walk
 from neurotriage.language import cuts as cuts_of
-from neurotriage.profile import FieldSpec, Profile, field_specs
 from neurotriage.ruleset import RuleSet
 
 __all__ = ["ReferenceEngine", "class_key"]
@@ -39,7 +41,7 @@ class ReferenceEngine:
     name = "reference"
 
     def __init__(self, ruleset: RuleSet) -> None:
-        specs = field_specs()
+        specs = ruleset.pack.fields
         self._rules = tuple(
             (rule.id, compile_condition(rule.condition, specs)) for rule in ruleset.rules
         )
@@ -51,7 +53,7 @@ class ReferenceEngine:
         """Each rule's id and compiled condition, in rule order."""
         return self._rules
 
-    def fired(self, profile: Profile) -> frozenset[str]:
+    def fired(self, profile: BaseModel) -> frozenset[str]:
         """The ids of every rule whose condition holds for ``profile``."""
         values = profile.__dict__
         key = self._key(values)
@@ -60,7 +62,7 @@ class ReferenceEngine:
             fired = self._cache.put(key, self._evaluate(values))
         return fired
 
-    def evaluate_rules(self, profile: Profile) -> frozenset[str]:
+    def evaluate_rules(self, profile: BaseModel) -> frozenset[str]:
         """:meth:`fired` without the cache: every condition evaluated on ``profile``."""
         return self._evaluate(profile.__dict__)
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from neurotriage._errors import NeurotriageError
 from neurotriage._names import normalise_name
+from neurotriage.fields import FieldSpec
 from neurotriage.language._lexical import character_column, lexical_problems
 from neurotriage.language._nodes import (
     Always,
@@ -34,7 +35,6 @@ from neurotriage.language._nodes import (
     Or,
 )
 from neurotriage.language._semantics import to_nnf
-from neurotriage.profile import FieldSpec
 
 __all__ = [
     "MAX_ALTERNATIVES",
@@ -124,7 +124,7 @@ class _Translator:
 
     def field(self, node: ast.expr) -> FieldSpec | None:
         if not isinstance(node, ast.Name):
-            self.fail(node, f"expected a Profile field name, found {_describe(node)}")
+            self.fail(node, f"expected a field name, found {_describe(node)}")
             return None
         spec = self.fields.get(node.id)
         if spec is None:

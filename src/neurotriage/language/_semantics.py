@@ -12,6 +12,7 @@ import operator
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from neurotriage.fields import FieldSpec
 from neurotriage.language._nodes import (
     Always,
     And,
@@ -25,7 +26,6 @@ from neurotriage.language._nodes import (
     Not,
     Or,
 )
-from neurotriage.profile import FieldSpec
 
 __all__ = ["NEGATED_OP", "compile_condition", "cuts", "evaluate_condition", "negate", "to_nnf"]
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from neurotriage._errors import RuleProblem
+from neurotriage.fields import FieldSpec
 from neurotriage.language import Condition, ConditionError, parse_condition
 from neurotriage.loading._schema import (
     ITEM_MODELS,
@@ -28,9 +30,15 @@ from neurotriage.loading._schema import (
 )
 from neurotriage.loading._sources import Unreadable, read_rule_text
 from neurotriage.loading._yaml import LocatedDict, Mark, YamlProblem, load_located, locate
-from neurotriage.profile import field_specs
 
-__all__ = ["Collector", "FileResult", "parse_when", "read_file"]
+__all__ = [
+    "Collector",
+    "FileResult",
+    "parse_when",
+    "read_file",
+    "read_located",
+    "validate_spec",
+]
 
 
 @dataclass
@@ -86,7 +94,7 @@ def _pydantic_message(error: ErrorDetails, model: type[BaseModel]) -> str:
     return f"'{where}': {error['msg']}"
 
 
-def _validate(
+def validate_spec(
     collector: Collector,
     result: FileResult,
     model: type[Spec],
@@ -94,7 +102,13 @@ def _validate(
     *,
     prefix: tuple[str | int, ...],
     rule_id: str | None = None,
+    subject: str | None = None,
 ) -> Any:
+    """``data`` validated by ``model``, or None with each problem reported at its place.
+
+    ``prefix`` is where ``data`` sits in the file; ``subject`` (if given)
+    starts each message, to say what the keys belong to.
+    """
     try:
         return model.model_validate(data)
     except ValidationError as err:
@@ -111,7 +125,10 @@ def _validate(
             seen.add(loc)
             unknown_key = error["type"] == "extra_forbidden"
             mark = locate(result.data, prefix + loc, key=unknown_key)
-            collector.add(result, _pydantic_message(error, model), mark=mark, rule_id=rule_id)
+            message = _pydantic_message(error, model)
+            if subject is not None:
+                message = f"{subject}: {message}"
+            collector.add(result, message, mark=mark, rule_id=rule_id)
         return None
 
 
@@ -133,8 +150,11 @@ def _salvage(model: type[Spec], item: dict[str, Any]) -> Any:
             usable = {k: v for k, v in usable.items() if k not in faulty}
 
 
-def read_file(collector: Collector, path: Path, shown: str) -> FileResult | None:
-    """The rule file at ``path`` read and checked, reported as ``shown``; None if unusable."""
+def read_located(collector: Collector, path: Path, shown: str, *, what: str) -> FileResult | None:
+    """The YAML mapping in the file at ``path``, with marks; None if it is unusable.
+
+    ``what`` says what the mapping must hold, for the message when it is not one.
+    """
     try:
         text = read_rule_text(path)
     except Unreadable as err:
@@ -149,13 +169,23 @@ def read_file(collector: Collector, path: Path, shown: str) -> FileResult | None
         collector.add(result, f"YAML syntax error: {err.message}", mark=mark)
         return None
     if not isinstance(result.data, LocatedDict):
-        collector.add(
-            result,
-            "a rule file must be a mapping with 'rules:', 'techniques:', 'therapies:' "
-            "or 'invariants:'",
-        )
+        collector.add(result, what)
         return None
-    spec = _validate(collector, result, FileSpec, result.data, prefix=())
+    return result
+
+
+def read_file(collector: Collector, path: Path, shown: str) -> FileResult | None:
+    """The rule file at ``path`` read and checked, reported as ``shown``; None if unusable."""
+    result = read_located(
+        collector,
+        path,
+        shown,
+        what="a rule file must be a mapping with 'rules:', 'techniques:', 'therapies:' "
+        "or 'invariants:'",
+    )
+    if result is None:
+        return None
+    spec = validate_spec(collector, result, FileSpec, result.data, prefix=())
     if spec is None:
         return None
     result.version = spec.version
@@ -164,7 +194,9 @@ def read_file(collector: Collector, path: Path, shown: str) -> FileResult | None
             item_id = item.get("id") if isinstance(item, dict) else None
             named = key in ("rules", "invariants") and isinstance(item_id, str)
             rule_id = item_id if named else None
-            parsed = _validate(collector, result, model, item, prefix=(key, index), rule_id=rule_id)
+            parsed = validate_spec(
+                collector, result, model, item, prefix=(key, index), rule_id=rule_id
+            )
             if parsed is None and isinstance(item, dict):
                 parsed = _salvage(model, item)
                 result.salvaged.add(id(item))
@@ -205,15 +237,22 @@ def condition_position(mark: Mark, value: str, offset: int, lines: list[str]) ->
 
 
 def parse_when(
-    collector: Collector, result: FileResult, text: str, mark: Mark, item_id: str
+    collector: Collector,
+    result: FileResult,
+    text: str,
+    mark: Mark,
+    item_id: str | None,
+    *,
+    fields: Mapping[str, FieldSpec],
+    key: str = "when",
 ) -> Condition | None:
-    """Parse a ``when`` condition, reporting each problem at its place in the file."""
+    """Parse a condition (under ``key``), reporting each problem at its place in the file."""
     try:
-        return parse_condition(text, field_specs())
+        return parse_condition(text, fields)
     except ConditionError as err:
         for problem in err.problems:
             line, column = condition_position(mark, text, problem.column, result.lines)
             collector.add(
-                result, f"in 'when': {problem.message}", mark=Mark(line, column), rule_id=item_id
+                result, f"in '{key}': {problem.message}", mark=Mark(line, column), rule_id=item_id
             )
         return None

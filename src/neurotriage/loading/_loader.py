@@ -10,13 +10,16 @@ import difflib
 import functools
 import hashlib
 import os
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import NoReturn
+
+from pydantic import BaseModel
 
 from neurotriage._errors import RuleError
 from neurotriage.engines.durable import check_capacity
+from neurotriage.fields import FieldSpec, specs_of
 from neurotriage.loading._files import (
     Collector,
     FileResult,
@@ -24,10 +27,11 @@ from neurotriage.loading._files import (
     parse_when,
     read_file,
 )
+from neurotriage.loading._pack import model_pack, read_pack
 from neurotriage.loading._schema import EXPECTATIONS, InvariantSpec, RuleSpec, SourceSpec
 from neurotriage.loading._sources import find_rule_files, shown_path
 from neurotriage.loading._yaml import LocatedDict, Mark
-from neurotriage.profile import field_specs
+from neurotriage.pack import PROFILE_PACK, Pack
 from neurotriage.ruleset import (
     Invariant,
     Rule,
@@ -81,8 +85,10 @@ def _catalogue(
     return techniques, therapies
 
 
-def _build(collector: Collector, files: list[FileResult]) -> RuleSet | None:
-    specs = field_specs()
+def _build(
+    collector: Collector, files: list[FileResult], pack: Pack, pack_file: FileResult | None
+) -> RuleSet | None:
+    specs = pack.fields
     techniques, therapies = _catalogue(collector, files)
 
     rules: list[Rule] = []
@@ -91,7 +97,9 @@ def _build(collector: Collector, files: list[FileResult]) -> RuleSet | None:
     located: dict[str, tuple[FileResult, LocatedDict]] = {}
     for result in files:
         for spec, raw in result.rules:
-            rule = _build_rule(collector, result, spec, raw, techniques=techniques, specs=specs)
+            rule = _build_rule(
+                collector, result, spec, raw, techniques=techniques, specs=specs, pack=pack
+            )
             if spec.id in first_seen:
                 where = "{}:{}".format(*first_seen[spec.id])
                 collector.add(
@@ -116,9 +124,9 @@ def _build(collector: Collector, files: list[FileResult]) -> RuleSet | None:
                     )
             rules.append(rule)
             located[rule.id] = (result, raw)
-    _check_capacity(collector, rules, located)
+    _check_capacity(collector, rules, located, specs)
 
-    invariants = _build_invariants(collector, files, techniques, rules)
+    invariants = _build_invariants(collector, files, techniques, rules, specs)
     declared = [r for r in files if r.version is not None]
     versions = sorted({r.version for r in declared if r.version is not None})
     for other in declared[1:]:
@@ -132,16 +140,18 @@ def _build(collector: Collector, files: list[FileResult]) -> RuleSet | None:
     if collector.problems:
         return None
     digest = hashlib.sha256()
-    for result in sorted(files, key=lambda r: r.name):  # names as bytes: any name is hashable
+    read = sorted(files, key=lambda r: r.name)  # names as bytes: any name is hashable
+    for result in read if pack_file is None else [pack_file, *read]:
         digest.update(result.name + b"\0")
         digest.update("\n".join(result.lines).encode() + b"\0")
-    version = f"{versions[0] if versions else '0'}+{digest.hexdigest()[:12]}"
+    declared_version = versions[0] if versions else (pack.version if pack_file else "0")
     return RuleSet(
         tuple(techniques.values()),
         tuple(therapies.values()),
         tuple(rules),
-        version,
+        f"{declared_version}+{digest.hexdigest()[:12]}",
         tuple(invariants),
+        pack,
     )
 
 
@@ -149,13 +159,14 @@ def _check_capacity(
     collector: Collector,
     rules: list[Rule],
     located: dict[str, tuple[FileResult, LocatedDict]],
+    specs: Mapping[str, FieldSpec],
 ) -> None:
     """Report every rule that takes the rule set past a durable-rules limit.
 
     Checked for every rule set, whether durable-rules imports here or not: a
     rule set that loads must run on every backend, wherever it is deployed.
     """
-    for problem in check_capacity(rules):
+    for problem in check_capacity(rules, specs):
         result, raw = located[problem.rule_id]
         mark = raw.mark
         if problem.in_condition:
@@ -172,10 +183,12 @@ def _build_rule(
     raw: LocatedDict,
     *,
     techniques: dict[str, Technique],
-    specs: Any,
+    specs: Mapping[str, FieldSpec],
+    pack: Pack,
 ) -> Rule | None:
     before = len(collector.problems)
-    condition = parse_when(collector, result, spec.when, raw.value_marks["when"], spec.id)
+    when = raw.value_marks["when"]
+    condition = parse_when(collector, result, spec.when, when, spec.id, fields=specs)
     if spec.block == "all":
         block = frozenset(techniques)
     else:
@@ -193,7 +206,8 @@ def _build_rule(
         if name not in specs:
             collector.add(
                 result,
-                f"'ask' names '{name}', which is not a Profile field",
+                f"'ask' names '{name}', which is not a field of {pack.model.__name__}"
+                f"{_suggest(name, specs)}",
                 mark=raw["ask"].item_marks[index],
                 rule_id=spec.id,
             )
@@ -231,6 +245,11 @@ def _build_rule(
     )
 
 
+def _suggest(name: str, known: Iterable[str]) -> str:
+    hint = difflib.get_close_matches(name, list(known), n=1)
+    return f" (did you mean '{hint[0]}'?)" if hint else ""
+
+
 def _check_techniques(
     collector: Collector,
     result: FileResult,
@@ -262,9 +281,11 @@ def _build_invariant(
     *,
     techniques: dict[str, Technique],
     warn_codes: Collection[str],
+    specs: Mapping[str, FieldSpec],
 ) -> Invariant | None:
     before = len(collector.problems)
-    condition = parse_when(collector, result, spec.when, raw.value_marks["when"], spec.id)
+    when = raw.value_marks["when"]
+    condition = parse_when(collector, result, spec.when, when, spec.id, fields=specs)
     for key, ids in (("allowed_only", spec.allowed_only), ("not_allowed", spec.not_allowed)):
         _check_techniques(collector, result, raw, key, ids, techniques=techniques, item_id=spec.id)
     warns = [spec.warns] if isinstance(spec.warns, str) else list(spec.warns or ())
@@ -314,6 +335,7 @@ def _build_invariants(
     files: list[FileResult],
     techniques: dict[str, Technique],
     rules: list[Rule],
+    specs: Mapping[str, FieldSpec],
 ) -> list[Invariant]:
     warn_codes = {rule.warn.code for rule in rules if rule.warn is not None}
     invariants: list[Invariant] = []
@@ -321,7 +343,13 @@ def _build_invariants(
     for result in files:
         for spec, raw in result.invariants:
             built = _build_invariant(
-                collector, result, spec, raw, techniques=techniques, warn_codes=warn_codes
+                collector,
+                result,
+                spec,
+                raw,
+                techniques=techniques,
+                warn_codes=warn_codes,
+                specs=specs,
             )
             if spec.id in first_seen:
                 collector.add(
@@ -336,22 +364,65 @@ def _build_invariants(
     return invariants
 
 
-def load_rules(path: str | os.PathLike[str]) -> RuleSet:
-    """Load and validate a rule set from a YAML file or a directory of them.
+def load_rules(path: str | os.PathLike[str], *, model: type[BaseModel] | None = None) -> RuleSet:
+    """Load and validate a rule pack: a YAML file, or a directory of them with its ``pack.yaml``.
+
+    A directory's ``pack.yaml`` declares the pack: its id, version, title,
+    input fields and red flags (see docs/writing-a-pack.md). Without one,
+    the pack reads the built-in :class:`~neurotriage.Profile`. ``model``
+    brings an app's own pydantic model instead (frozen, ``extra="forbid"``,
+    strict; each field a bool, a bounded int, a ``Literal`` of text or a
+    list of text, with a default); the semantics of its fields come from
+    ``pack.yaml``'s ``fields`` when it gives them, else from each field's
+    ``json_schema_extra`` (``risk``, ``relaxing``, ``actionable``,
+    ``question``).
 
     Raises :class:`RuleError` listing every problem found, each with its file,
-    rule id, line and column.
+    rule id, line and column; TypeError naming the field if ``model`` is not
+    one rules can read.
     """
+    if model is not None:
+        check_model(model)
     root = Path(path)
-    paths, refused = find_rule_files(root)
+    paths, refused, pack_path = find_rule_files(root)
     collector = Collector()
     collector.problems.extend(refused)
+    read = read_pack(collector, pack_path, model=model) if pack_path is not None else None
+    if pack_path is not None and read is None:
+        _raise(collector)
+    pack_file = None
+    if read is not None:
+        pack, pack_file = read
+    else:
+        pack = model_pack(model) if model is not None else PROFILE_PACK
     files = [r for p in paths if (r := read_file(collector, p, shown_path(p))) is not None]
-    ruleset = _build(collector, files)
+    ruleset = _build(collector, files, pack, pack_file)
     if collector.problems or ruleset is None:
-        ordered = sorted(collector.problems, key=lambda p: (p.file, p.line or 0, p.column or 0))
-        raise RuleError(ordered)
+        _raise(collector)
     return ruleset
+
+
+def _raise(collector: Collector) -> NoReturn:
+    ordered = sorted(collector.problems, key=lambda p: (p.file, p.line or 0, p.column or 0))
+    raise RuleError(ordered)
+
+
+def check_model(model: object) -> None:
+    """Raise TypeError unless ``model`` is a pydantic model rules can read, as strict as Profile."""
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        raise TypeError(f"model must be a pydantic model class, not {model!r}")
+    config = model.model_config
+    loose = [
+        f"{key}={wanted!r}"
+        for key, wanted in (("frozen", True), ("extra", "forbid"), ("strict", True))
+        if config.get(key) != wanted
+    ]
+    if loose:
+        raise TypeError(
+            f"{model.__name__} must be as strict as Profile: set {', '.join(loose)} in its "
+            "model_config (or subclass neurotriage.PackModel)"
+        )
+    specs_of(model)  # TypeError naming a field of a type rules cannot read
 
 
 def default_rules_dir() -> Path:
@@ -362,7 +433,21 @@ def default_rules_dir() -> Path:
     return Path(__file__).resolve().parents[3] / "rules"
 
 
+#: The built-in packs, by id: the directory each one is in, relative to the default rules.
+BUILTIN_PACKS = {"foot-massage-for-neuropathy": "."}
+
+
+def default_rules(name: str | None = None) -> RuleSet:
+    """The built-in rule set (or the built-in pack ``name``), loaded once per process.
+
+    ValueError names the built-in packs if there is none called ``name``.
+    """
+    if name is not None and name not in BUILTIN_PACKS:
+        known = ", ".join(sorted(BUILTIN_PACKS))
+        raise ValueError(f"there is no built-in pack '{name}'; the built-in packs are: {known}")
+    return _builtin(name or "foot-massage-for-neuropathy")
+
+
 @functools.cache
-def default_rules() -> RuleSet:
-    """The built-in rule set, loaded once per process."""
-    return load_rules(default_rules_dir())
+def _builtin(name: str) -> RuleSet:
+    return load_rules(default_rules_dir() / BUILTIN_PACKS[name])

@@ -15,8 +15,10 @@ from neurotriage.decision import Pressure, ReferralLevel, Severity, Verdict
 __all__ = [
     "EXPECTATIONS",
     "ITEM_MODELS",
+    "FieldDecl",
     "FileSpec",
     "InvariantSpec",
+    "PackSpec",
     "RuleSpec",
     "SourceSpec",
     "Spec",
@@ -115,3 +117,37 @@ ITEM_MODELS: dict[str, type[Spec]] = {
     "therapies": TherapySpec,
     "invariants": InvariantSpec,
 }
+
+
+# --- pack.yaml ------------------------------------------------------------------------------
+
+#: A field name: a lower-case identifier the condition language can read
+FieldName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=60)]
+
+
+class FieldDecl(Spec):
+    """One field of a pack's input model, as ``pack.yaml`` declares it."""
+
+    type: Literal["bool", "int", "enum", "list"]
+    description: Text | None = None
+    question: Text | None = None
+    #: absent (or null): the field may be unknown, and is until answered
+    default: bool | int | str | list[str] | None = None
+    min: int | None = None
+    max: int | None = None
+    values: list[Text] | None = None
+    max_items: Annotated[int, Field(ge=1, le=10_000)] | None = None
+    risk: Literal["rising", "falling"] = "rising"
+    relaxing: bool = False
+    actionable: bool = False
+
+
+class PackSpec(Spec):
+    """The top level of ``pack.yaml``: the pack's identity, fields and red flags."""
+
+    id: Id
+    version: Text
+    title: Text
+    url: Text | None = None
+    fields: dict[str, Any] | None = None
+    red_flags: Text | None = None

@@ -26,6 +26,7 @@ from neurotriage._errors import RuleError, RuleProblem
 
 __all__ = [
     "MAX_RULE_FILE_BYTES",
+    "PACK_FILE",
     "RULE_FILE_SUFFIXES",
     "Unreadable",
     "find_rule_files",
@@ -93,16 +94,23 @@ def shown_path(path: str | os.PathLike[str]) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in decoded)
 
 
+#: The name of the pack declaration in a rules directory.
+PACK_FILE = "pack.yaml"
+#: Names that look like a pack declaration but are not it: refused, never read as rules.
+_PACK_LOOKALIKES = frozenset({"pack.yaml", "pack.yml"})
+
+
 def _is_rule_file_name(name: str) -> bool:
     return name.lower().endswith(RULE_FILE_SUFFIXES)
 
 
-def find_rule_files(root: Path) -> tuple[list[Path], list[RuleProblem]]:
-    """The rule files at ``root``, and the problems of entries refused by their name.
+def find_rule_files(root: Path) -> tuple[list[Path], list[RuleProblem], Path | None]:
+    """The rule files at ``root``, the problems of entries refused by their name, the pack file.
 
     ``root`` is a rule file (returned as it is, to be checked when read) or a
-    directory, whose rule files are returned in name order. Raises RuleError
-    when ``root`` does not exist, cannot be listed or holds no rule file.
+    directory, whose rule files are returned in name order, and whose
+    ``pack.yaml`` (if any) is returned on its own. Raises RuleError when
+    ``root`` does not exist, cannot be listed or holds no rule file.
     """
     try:
         is_directory = stat.S_ISDIR(os.stat(root).st_mode)
@@ -115,7 +123,7 @@ def find_rule_files(root: Path) -> tuple[list[Path], list[RuleProblem]]:
             raise RuleError([RuleProblem(shown_path(root), "no such file or directory")]) from None
         except OSError:
             pass  # reading it says what is wrong
-        return [root], []
+        return [root], [], None
     try:
         with os.scandir(root) as entries:
             names = sorted(entry.name for entry in entries)
@@ -124,8 +132,18 @@ def find_rule_files(root: Path) -> tuple[list[Path], list[RuleProblem]]:
         raise RuleError([RuleProblem(shown_path(root), problem)]) from err
     paths: list[Path] = []
     problems: list[RuleProblem] = []
+    pack = root / PACK_FILE if PACK_FILE in names else None
     for name in filter(_is_rule_file_name, names):
-        if name.startswith("."):
+        if name == PACK_FILE:
+            continue
+        if name.lower() in _PACK_LOOKALIKES:
+            problems.append(
+                RuleProblem(
+                    shown_path(root / name),
+                    f"a pack declaration must be named exactly '{PACK_FILE}'; rename this file",
+                )
+            )
+        elif name.startswith("."):
             problems.append(
                 RuleProblem(
                     shown_path(root / name),
@@ -138,7 +156,7 @@ def find_rule_files(root: Path) -> tuple[list[Path], list[RuleProblem]]:
     if not paths and not problems:
         problem = "the directory holds no .yaml or .yml rule files"
         raise RuleError([RuleProblem(shown_path(root), problem)])
-    return paths, problems
+    return paths, problems, pack
 
 
 def _refuse_kind(mode: int) -> None:

@@ -48,16 +48,16 @@ from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from typing import Any, TypeAlias, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from neurotriage.decision import Decision
 from neurotriage.engines import BackendName, resolve_backend
 from neurotriage.loading import default_rules
+from neurotriage.pack import Pack
 from neurotriage.pipeline.combine import combine
 from neurotriage.pipeline.compiled import compiled_engine
 from neurotriage.pipeline.evaluation import as_profile, notify_observers
 from neurotriage.pipeline.pool import WorkerPool
-from neurotriage.profile import Profile
 from neurotriage.ruleset import RuleSet
 
 __all__ = [
@@ -211,7 +211,7 @@ def _in_workers(
         pool.close()
 
 
-def _fired(rules: RuleSet, backend: BackendName, profile: Profile) -> frozenset[str]:
+def _fired(rules: RuleSet, backend: BackendName, profile: BaseModel) -> frozenset[str]:
     """The rules ``profile`` fires: the engine's part, the part worth a worker.
 
     Only rule ids cross the process boundary; the parent builds each Decision
@@ -220,8 +220,11 @@ def _fired(rules: RuleSet, backend: BackendName, profile: Profile) -> frozenset[
     return compiled_engine(rules, backend).fired(profile)
 
 
-def _checked(profiles: Iterator[Any], failure: list[Exception]) -> Iterator[Profile]:
-    """Each item as a Profile; at the first bad item (or input error) stop and keep it."""
+def _checked(profiles: Iterator[Any], pack: Pack, failure: list[Exception]) -> Iterator[BaseModel]:
+    """Each item as an instance of the pack's model.
+
+    At the first bad item (or input error) stop, and keep its error in ``failure``.
+    """
     for index in itertools.count():
         try:
             item = next(profiles)
@@ -231,7 +234,7 @@ def _checked(profiles: Iterator[Any], failure: list[Exception]) -> Iterator[Prof
             failure.append(err)
             return
         try:
-            profile = as_profile(item)
+            profile = as_profile(item, pack)
         except (ValidationError, TypeError) as err:
             err.add_note(f"evaluate_many(): the profile at index {index} of the input")
             failure.append(err)
@@ -247,7 +250,7 @@ def _decisions(
     profiles: Iterator[Any], rules: RuleSet, backend: BackendName, workers: int
 ) -> Iterator[Decision]:
     failure: list[Exception] = []
-    checked = _checked(profiles, failure)
+    checked = _checked(profiles, rules.pack, failure)
     for profile, fired in map_ordered(
         _fired, checked, rules=rules, backend=backend, workers=workers, name_item=_profile_at
     ):
@@ -272,7 +275,7 @@ def _check_workers(workers: object) -> int:
 
 def _iterate(profiles: object) -> Iterator[Any]:
     kind = type(profiles).__name__
-    if isinstance(profiles, Profile | Mapping | str | bytes):
+    if isinstance(profiles, BaseModel | Mapping | str | bytes):
         raise TypeError(
             f"profiles must be an iterable of profiles (a list, a generator...), not a single "
             f"{kind}; for one profile use evaluate()"
@@ -284,7 +287,7 @@ def _iterate(profiles: object) -> Iterator[Any]:
 
 
 def evaluate_many(
-    profiles: Iterable[Profile | Mapping[str, Any]],
+    profiles: Iterable[BaseModel | Mapping[str, Any]],
     *,
     rules: RuleSet | None = None,
     backend: str | None = None,

@@ -42,7 +42,6 @@ from neurotriage.decision import (
     TherapySuggestion,
     Verdict,
 )
-from neurotriage.profile import Profile, field_specs
 from neurotriage.ruleset import Rule, RuleSet
 
 __all__ = ["DecisionParts", "combine", "decision_parts", "outcome"]
@@ -70,7 +69,7 @@ class DecisionParts:
     names: dict[str, str]
     therapies: list[TherapySuggestion]
     rules: dict[str, _RuleParts]
-    #: every Profile field some rule asks about: only their being unknown matters
+    #: every input field some rule asks about: only their being unknown matters
     asked: tuple[str, ...] = ()
     #: (fired rule ids, which asked fields are unknown) -> the Decision, copied for each caller
     decisions: BoundedCache[tuple[frozenset[str], tuple[bool, ...]], _Template] = field(
@@ -127,11 +126,15 @@ def _build_parts(ruleset: RuleSet) -> DecisionParts:
     names = {t.id: t.name for t in ruleset.techniques}
     asked = {name for rule in ruleset.rules for name in rule.ask}
     return DecisionParts(
-        allowed, names, therapies, rules, tuple(name for name in field_specs() if name in asked)
+        allowed,
+        names,
+        therapies,
+        rules,
+        tuple(name for name in ruleset.pack.fields if name in asked),
     )
 
 
-def combine(ruleset: RuleSet, profile: Profile, fired: Iterable[str]) -> Decision:
+def combine(ruleset: RuleSet, profile: BaseModel, fired: Iterable[str]) -> Decision:
     """The Decision for ``profile`` given the ids of the rules that fired."""
     parts = decision_parts(ruleset)
     fired_ids = fired if isinstance(fired, frozenset) else frozenset(fired)

@@ -6,12 +6,14 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from pydantic import BaseModel
+
 from neurotriage.decision import Decision
 from neurotriage.engines import resolve_backend
 from neurotriage.loading import default_rules
+from neurotriage.pack import PROFILE_PACK, Pack
 from neurotriage.pipeline.combine import combine
 from neurotriage.pipeline.compiled import compiled_engine
-from neurotriage.profile import Profile, conforms
 from neurotriage.ruleset import RuleSet
 
 __all__ = ["add_observer", "as_profile", "evaluate", "notify_observers"]
@@ -44,43 +46,52 @@ def add_observer(observer: Observer) -> Callable[[], None]:
     return remove
 
 
-def as_profile(profile: Profile | Mapping[str, Any]) -> Profile:
-    """A validated Profile from a Profile or a mapping; the mapping is never changed.
+def as_profile(profile: BaseModel | Mapping[str, Any], pack: Pack = PROFILE_PACK) -> BaseModel:
+    """A validated instance of ``pack``'s model from one or a mapping; the mapping is not changed.
 
-    A Profile may have been made without validation (``model_construct``,
+    An instance may have been made without validation (``model_construct``,
     ``model_copy(update=...)``), so its values are checked against their
     fields' domains; one that does not conform is validated again, which
     raises ``pydantic.ValidationError`` naming the field (or gives the
-    normalised profile, for a list that was merely not normalised).
+    normalised profile, for a list that was merely not normalised). An
+    instance of another model is a TypeError: it was meant for another pack.
     """
-    if isinstance(profile, Profile):
-        if conforms(profile.__dict__):
+    model = pack.model
+    if isinstance(profile, model):
+        if pack.conforms(profile.__dict__):
             return profile
-        return Profile.model_validate(dict(profile.__dict__))
+        return model.model_validate(dict(profile.__dict__))
     if isinstance(profile, Mapping):
-        return Profile.model_validate(dict(profile))
+        return model.model_validate(dict(profile))
     kind = type(profile).__name__
-    hint = "; for JSON text use Profile.from_json()" if isinstance(profile, str | bytes) else ""
-    raise TypeError(f"a profile must be a Profile or a mapping of its fields, not {kind}{hint}")
+    if isinstance(profile, BaseModel):
+        raise TypeError(
+            f"a {kind} is not an input of the pack '{pack.id}', whose model is "
+            f"{model.__name__}; pass a {model.__name__} or a mapping of its fields"
+        )
+    name = model.__name__
+    hint = f"; for JSON text use {name}.from_json()" if isinstance(profile, str | bytes) else ""
+    raise TypeError(f"a profile must be a {name} or a mapping of its fields, not {kind}{hint}")
 
 
 def evaluate(
-    profile: Profile | Mapping[str, Any],
+    profile: BaseModel | Mapping[str, Any],
     *,
     rules: RuleSet | None = None,
     backend: str | None = None,
 ) -> Decision:
     """Decide what foot massage ``profile`` may do, with every reason.
 
-    ``profile`` is a :class:`Profile` or a mapping of its fields (validated;
-    a bad value raises ``pydantic.ValidationError`` naming the field).
-    ``rules`` defaults to the built-in rule set; ``backend`` is ``"durable"``
-    or ``"reference"``, and ``None`` picks durable where it imports.
+    ``profile`` is an instance of the pack's model (:class:`Profile` for
+    the built-in pack) or a mapping of its fields (validated; a bad value
+    raises ``pydantic.ValidationError`` naming the field). ``rules``
+    defaults to the built-in rule set; ``backend`` is ``"durable"`` or
+    ``"reference"``, and ``None`` picks durable where it imports.
     """
-    checked = as_profile(profile)
     if rules is not None and not isinstance(rules, RuleSet):
         raise TypeError(f"rules must be a RuleSet from load_rules(), not {type(rules).__name__}")
     ruleset = rules if rules is not None else default_rules()
+    checked = as_profile(profile, ruleset.pack)
     engine = compiled_engine(ruleset, resolve_backend(backend))
     decision = combine(ruleset, checked, engine.fired(checked))
     if _observers:
