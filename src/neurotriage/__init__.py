@@ -29,6 +29,7 @@ from neurotriage.decision import (
     TherapySuggestion,
     Verdict,
 )
+from neurotriage.fields import PackModel
 from neurotriage.loading import default_rules, load_rules
 from neurotriage.pack import Pack
 from neurotriage.pipeline.batch import evaluate_many
@@ -52,6 +53,7 @@ __all__ = [
     "Outcome",
     "Pack",
     "PackMismatchError",
+    "PackModel",
     "Profile",
     "Reason",
     "Referral",

@@ -14,10 +14,12 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import keyword
+import re
 import types
 import typing
 import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -26,6 +28,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 
+from neurotriage._json import DuplicateKeyError, loads
 from neurotriage._names import MAX_CONDITION_LENGTH, normalise_name
 
 __all__ = [
@@ -35,7 +38,7 @@ __all__ = [
     "PackModel",
     "Risk",
     "build_model",
-    "conforms",
+    "field_name_problem",
     "generated_specs",
     "normalised_names",
     "specs_of",
@@ -82,10 +85,8 @@ class PackModel(BaseModel):
         too long to read is an error naming its field.
         """
         try:
-            parsed = json.loads(
-                data, object_pairs_hook=_pairs, parse_int=_integer, parse_constant=_constant
-            )
-        except _DuplicateKeyError as duplicate:
+            parsed = loads(data, constants=False)
+        except DuplicateKeyError as duplicate:
             error = PydanticCustomError(
                 "json_duplicate_key",
                 "the key '{key}' is given more than once; give each field once",
@@ -190,6 +191,27 @@ def _bounds(annotation: Any) -> tuple[Any, int | None, int | None, int | None]:
     return base, low, high, longest
 
 
+#: Words of the condition language: a field of that name could never be read.
+_RESERVED = frozenset({"always", "true", "false", "known", "unknown", "empty", "none"})
+#: Keys of the fact durable-rules matches, besides the fields' own.
+_ENGINE_KEYS = frozenset({"id", "sid"})
+_NAME = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def field_name_problem(name: object) -> str | None:
+    """What is wrong with ``name`` as a field name (``None``: nothing)."""
+    if not isinstance(name, str) or not _NAME.fullmatch(name) or len(name) > 60:
+        return (
+            "a field name must be lower-case letters, digits and '_', starting with a "
+            "letter, at most 60 characters"
+        )
+    if "__" in name or name in _ENGINE_KEYS:
+        return f"'{name}' is kept for the engines' own keys (no '__', not 'id' or 'sid')"
+    if keyword.iskeyword(name) or name in _RESERVED:
+        return f"'{name}' is a word of the condition language; name the field otherwise"
+    return None
+
+
 def _spec_for(where: str, annotation: Any, info: FieldInfo) -> FieldSpec:
     name = where.rpartition(".")[2]
     if info.is_required():
@@ -264,7 +286,11 @@ def specs_of(model: type[BaseModel]) -> types.MappingProxyType[str, FieldSpec]:
         hints = typing.get_type_hints(model, include_extras=True)
         specs = {}
         for name, info in model.model_fields.items():
-            specs[name] = _spec_for(f"{model.__name__}.{name}", hints[name], info)
+            where = f"{model.__name__}.{name}"
+            problem = field_name_problem(name)
+            if problem is not None:
+                raise TypeError(f"{where}: {problem}")
+            specs[name] = _spec_for(where, hints[name], info)
         found = _SPECS[model] = types.MappingProxyType(specs)
     return found
 
@@ -348,106 +374,3 @@ def generated_specs(model: type[BaseModel]) -> tuple[FieldSpec, ...] | None:
     """The specs ``model`` was built from by :func:`build_model`; ``None`` for any other model."""
     found: tuple[FieldSpec, ...] | None = getattr(model, _GENERATED, None)
     return found
-
-
-# --- checking a model instance that may not have been validated ------------------------------
-#
-# ``model_construct`` and ``model_copy(update=...)`` make an instance without
-# validating it, so evaluate() cannot trust it because of its type. Each
-# field's value is checked against its domain, exactly (``True`` is not a
-# number, ``1`` is not a yes), before any engine sees it.
-
-
-def _value_check(spec: FieldSpec) -> Callable[[Any], bool]:
-    nullable = spec.nullable
-    if spec.kind == "bool":
-        return lambda value: value is True or value is False or (nullable and value is None)
-    if spec.kind == "enum":
-        allowed = frozenset(spec.values)
-        return lambda value: (
-            (type(value) is str and value in allowed) or (nullable and value is None)
-        )
-    if spec.kind == "int":
-        low, high = spec.low, spec.high
-        if low is None or high is None:  # pragma: no cover - _spec_for refuses such fields
-            raise TypeError(f"{spec.name}: an int field needs bounds")
-        return lambda value: (
-            (type(value) is int and low <= value <= high) or (nullable and value is None)
-        )
-    longest = spec.max_items
-    return lambda value: (
-        (nullable and value is None) or (type(value) is list and _normal_names(value, longest))
-    )
-
-
-def _normal_names(items: list[Any], longest: int | None) -> bool:
-    """Whether ``items`` is what validation makes of a list of names: normalised, sorted, unique."""
-    if not items:
-        return True
-    if longest is not None and len(items) > longest:
-        return False
-    if any(type(item) is not str for item in items):
-        return False
-    try:
-        return normalised_names(items) == items
-    except ValueError:
-        return False
-
-
-_CHECKS: weakref.WeakKeyDictionary[type[BaseModel], tuple[tuple[str, Callable[[Any], bool]], ...]]
-_CHECKS = weakref.WeakKeyDictionary()
-_MISSING = object()
-
-
-def conforms(values: Mapping[str, Any], model: type[BaseModel]) -> bool:
-    """Whether ``values`` (an instance's ``__dict__``) are exactly what validation gives.
-
-    Each field's value must be of its type and domain, and no other key may
-    be present.
-    """
-    checks = _CHECKS.get(model)
-    if checks is None:
-        checks = _CHECKS[model] = tuple(
-            (name, _value_check(spec)) for name, spec in specs_of(model).items()
-        )
-    if len(values) != len(checks):
-        return False
-    return all(check(values.get(name, _MISSING)) for name, check in checks)
-
-
-class _DuplicateKeyError(Exception):
-    def __init__(self, key: str, value: Any) -> None:
-        super().__init__(key)
-        self.key, self.value = key, value
-
-
-def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise _DuplicateKeyError(key, value)
-        result[key] = value
-    return result
-
-
-class _LongNumber:
-    """A JSON integer too long to convert (Python refuses over 4,300 digits)."""
-
-    def __init__(self, digits: int) -> None:
-        self.digits = digits
-
-    def __repr__(self) -> str:
-        return f"a number of {self.digits:,} digits"
-
-
-#: Longer integers stay unconverted: no field's bounds reach that far.
-_MAX_DIGITS = 100
-
-
-def _integer(text: str) -> int | _LongNumber:
-    digits = len(text.lstrip("-"))
-    return int(text) if digits <= _MAX_DIGITS else _LongNumber(digits)
-
-
-def _constant(text: str) -> None:
-    raise ValueError(f"{text} is not JSON")  # NaN, Infinity: pydantic reports it

@@ -10,13 +10,14 @@ relaxing and actionable marks) and its red flags from here, never from
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
 
-from neurotriage.fields import FieldSpec, build_model, conforms, generated_specs, specs_of
+from neurotriage._conformance import conformance
+from neurotriage.fields import FieldSpec, build_model, generated_specs, specs_of
 from neurotriage.language import Condition, parse_condition
 from neurotriage.profile import Profile
 
@@ -47,15 +48,16 @@ class Pack:
     #: (``None``: they come from the model itself)
     declared: Mapping[str, FieldSpec] | None = None
     red_flag_condition: Condition | None = field(init=False, repr=False)
+    #: every field of the model, as the rule language reads it, in declaration order
+    fields: Mapping[str, FieldSpec] = field(init=False, repr=False)
+    _conforms: Callable[[Mapping[str, Any]], bool] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        condition = None if self.red_flags is None else parse_condition(self.red_flags, self.fields)
+        fields = self.declared if self.declared is not None else specs_of(self.model)
+        object.__setattr__(self, "fields", fields)
+        object.__setattr__(self, "_conforms", conformance(specs_of(self.model)))
+        condition = None if self.red_flags is None else parse_condition(self.red_flags, fields)
         object.__setattr__(self, "red_flag_condition", condition)
-
-    @property
-    def fields(self) -> Mapping[str, FieldSpec]:
-        """Every field of the model, as the rule language reads it, in declaration order."""
-        return self.declared if self.declared is not None else specs_of(self.model)
 
     @property
     def relaxing(self) -> tuple[str, ...]:
@@ -99,7 +101,7 @@ class Pack:
 
     def conforms(self, values: Mapping[str, Any]) -> bool:
         """Whether ``values`` (an instance's ``__dict__``) are exactly what validation gives."""
-        return conforms(values, self.model)
+        return self._conforms(values)
 
 
 def _rebuilt_pack(declared: dict[str, Any]) -> Pack:

@@ -1,4 +1,4 @@
-"""The input model: what is known about a person's feet and their session."""
+"""The built-in pack's input model: what is known about a person's feet and their session."""
 
 from __future__ import annotations
 

@@ -8,12 +8,12 @@ from typing import Annotated, Literal
 import pytest
 from pydantic import Field, ValidationError
 
+from neurotriage._conformance import conforms
 from neurotriage.fields import (
     FieldSpec,
     NameList,
     PackModel,
     build_model,
-    conforms,
     generated_specs,
     specs_of,
 )
@@ -155,3 +155,13 @@ def test_only_a_bool_field_can_be_relaxing():
 
     with pytest.raises(TypeError, match="only a bool field can be relaxing"):
         specs_of(Wrong)
+
+
+def test_a_field_name_the_engines_use_is_refused():
+    """'sid' and names with '__' are keys of durable's facts; a field may not take them."""
+
+    class Clash(PackModel):
+        sid: bool | None = None
+
+    with pytest.raises(TypeError, match=r"Clash\.sid: 'sid' is kept for the engines' own keys"):
+        specs_of(Clash)

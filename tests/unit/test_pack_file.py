@@ -131,7 +131,7 @@ def test_conditions_are_checked_against_the_packs_fields(tmp_path: Path):
         ("  age: bool\n", "field 'age' must be a mapping"),
         ("  Age: {type: bool}\n", "field 'Age': a field name must be lower-case"),
         ("  unknown: {type: bool}\n", "'unknown' is a word of the condition language"),
-        ("  a__count: {type: bool}\n", "may not hold '__'"),
+        ("  a__count: {type: bool}\n", "'a__count' is kept for the engines' own keys"),
         (
             "  age: {type: int, min: 0, max: 9, risk: up}\n",
             "field 'age': 'risk': Input should be 'rising' or 'falling'",

@@ -10,11 +10,12 @@ from __future__ import annotations
 import codecs
 import io
 import json
-import sys
 from collections.abc import Iterator
 from typing import IO, Any
 
 from pydantic import BaseModel, ValidationError
+
+from neurotriage._json import HugeNumber, loads
 
 __all__ = [
     "MAX_NESTING",
@@ -43,35 +44,6 @@ class InputError(Exception):
     """A user-facing input problem; its text is the whole message."""
 
 
-#: A JSON integer of more digits than this is not converted: ``int()`` may
-#: refuse it (past ``sys.get_int_max_str_digits()``, never below this
-#: threshold) and no profile field holds such a number.
-_MAX_INT_DIGITS = sys.int_info.str_digits_check_threshold
-
-
-class _HugeNumber:
-    """A JSON integer too long to convert; validation refuses it naming its field."""
-
-    __slots__ = ("digits",)
-
-    def __init__(self, digits: int) -> None:
-        self.digits = digits
-
-
-def _parse_int(text: str) -> int | _HugeNumber:
-    digits = len(text) - text.startswith("-")
-    return _HugeNumber(digits) if digits > _MAX_INT_DIGITS else int(text)
-
-
-def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise ValueError(f"duplicate key '{key}'")
-        result[key] = value
-    return result
-
-
 _JSON_TYPES = {
     list: "an array",
     str: "a string",
@@ -79,7 +51,7 @@ _JSON_TYPES = {
     float: "a number",
     bool: "true or false",
     type(None): "null",
-    _HugeNumber: "a number",
+    HugeNumber: "a number",
 }
 
 
@@ -131,7 +103,7 @@ def parse_profile(text: str, model: type[BaseModel], *, one_line: bool = False) 
     error gives only its column.
     """
     try:
-        data = json.loads(text, object_pairs_hook=_reject_duplicates, parse_int=_parse_int)
+        data = loads(text)
     except json.JSONDecodeError as err:
         at = f"column {err.colno}" if one_line else f"line {err.lineno}, column {err.colno}"
         raise InputError(f"is not valid JSON: {err.msg} at {at}") from err
@@ -175,7 +147,7 @@ def describe_validation(err: ValidationError) -> str:
     for error in errors[:_MAX_PROBLEMS]:
         where = ".".join(_cut(str(p)) for p in error["loc"]) or "profile"
         message = "unknown field" if error["type"] == "extra_forbidden" else error["msg"]
-        if error["type"] == "int_type" and isinstance(error.get("input"), _HugeNumber):
+        if error["type"] == "int_type" and isinstance(error.get("input"), HugeNumber):
             message = "number out of range"
         shown = "" if error["type"] == "missing" else f" (got {_preview(error.get('input'))})"
         parts.append(f"field '{where}': {message}{shown}")
@@ -191,7 +163,7 @@ def _cut(text: str) -> str:
 
 def _preview(value: Any) -> str:
     """A bad value as JSON, cut short when long."""
-    if isinstance(value, _HugeNumber):
+    if isinstance(value, HugeNumber):
         return f"a number of {value.digits:,} digits"
     if isinstance(value, list | dict) and len(value) > _MAX_PROBLEMS:
         kind = "an array" if isinstance(value, list) else "an object"

@@ -1,4 +1,4 @@
-"""The condition language: text -> typed AST (checked against Profile)."""
+"""The condition language: text -> typed AST (checked against a pack's fields)."""
 
 from neurotriage.language._nodes import (
     Always,

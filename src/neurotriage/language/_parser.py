@@ -1,4 +1,4 @@
-"""Parse condition text into the typed AST, checking it against Profile's fields.
+"""Parse condition text into the typed AST, checking it against a pack's fields.
 
 Python's own ``tokenize`` and ``ast`` modules are the tokenizer and precedence
 parser. Every token is first checked against the language's own lexical rules

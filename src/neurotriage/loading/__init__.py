@@ -1,4 +1,4 @@
-"""Loading rule sets: files on disk -> YAML with marks -> the rule schema -> a RuleSet.
+"""Loading rule packs: files on disk -> YAML with marks -> pack and rule schemas -> a RuleSet.
 
 Every problem of a load is collected with its file, rule id, line and
 column, and raised together as one :class:`~neurotriage.RuleError`.

@@ -6,11 +6,10 @@ raised together as one :class:`RuleError`.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import hashlib
 import os
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import NoReturn
@@ -19,7 +18,8 @@ from pydantic import BaseModel
 
 from neurotriage._errors import RuleError
 from neurotriage.engines.durable import check_capacity
-from neurotriage.fields import FieldSpec, specs_of
+from neurotriage.fields import FieldSpec
+from neurotriage.loading._checks import check_techniques, suggest
 from neurotriage.loading._files import (
     Collector,
     FileResult,
@@ -27,26 +27,21 @@ from neurotriage.loading._files import (
     parse_when,
     read_file,
 )
-from neurotriage.loading._pack import model_pack, read_pack
-from neurotriage.loading._schema import EXPECTATIONS, InvariantSpec, RuleSpec, SourceSpec
+from neurotriage.loading._invariants import build_invariants, source
+from neurotriage.loading._pack import check_model, model_pack, read_pack
+from neurotriage.loading._schema import RuleSpec
 from neurotriage.loading._sources import find_rule_files, shown_path
 from neurotriage.loading._yaml import LocatedDict, Mark
 from neurotriage.pack import PROFILE_PACK, Pack
 from neurotriage.ruleset import (
-    Invariant,
     Rule,
     RuleSet,
-    Source,
     Technique,
     Therapy,
     WarningSpec,
 )
 
 __all__ = ["default_rules", "default_rules_dir", "load_rules"]
-
-
-def _source(spec: SourceSpec | None) -> Source | None:
-    return Source(spec.document, spec.section) if spec else None
 
 
 def _catalogue(
@@ -64,7 +59,7 @@ def _catalogue(
                 tech.area,
                 tech.how_to,
                 tech.pressure_ceiling,
-                _source(tech.source),
+                source(tech.source),
                 result.path,
                 raw.mark.line,
             )
@@ -76,7 +71,7 @@ def _catalogue(
                 therapy.name,
                 therapy.description,
                 therapy.note,
-                _source(therapy.source),
+                source(therapy.source),
                 result.path,
                 raw.mark.line,
             )
@@ -126,7 +121,7 @@ def _build(
             located[rule.id] = (result, raw)
     _check_capacity(collector, rules, located, specs)
 
-    invariants = _build_invariants(collector, files, techniques, rules, specs)
+    invariants = build_invariants(collector, files, techniques, rules, specs)
     declared = [r for r in files if r.version is not None]
     versions = sorted({r.version for r in declared if r.version is not None})
     for other in declared[1:]:
@@ -193,7 +188,7 @@ def _build_rule(
         block = frozenset(techniques)
     else:
         block = frozenset(spec.block or ())
-        _check_techniques(
+        check_techniques(
             collector,
             result,
             raw,
@@ -207,7 +202,7 @@ def _build_rule(
             collector.add(
                 result,
                 f"'ask' names '{name}', which is not a field of {pack.model.__name__}"
-                f"{_suggest(name, specs)}",
+                f"{suggest(name, specs)}",
                 mark=raw["ask"].item_marks[index],
                 rule_id=spec.id,
             )
@@ -239,129 +234,10 @@ def _build_rule(
         warn=warn,
         ask=tuple(spec.ask),
         verdict=spec.verdict,
-        source=_source(spec.source),
+        source=source(spec.source),
         file=result.path,
         line=raw.mark.line,
     )
-
-
-def _suggest(name: str, known: Iterable[str]) -> str:
-    hint = difflib.get_close_matches(name, list(known), n=1)
-    return f" (did you mean '{hint[0]}'?)" if hint else ""
-
-
-def _check_techniques(
-    collector: Collector,
-    result: FileResult,
-    raw: LocatedDict,
-    key: str,
-    ids: list[str] | None,
-    *,
-    techniques: dict[str, Technique],
-    item_id: str,
-) -> None:
-    """Report every id of the validated list ``ids`` (under ``key``) that is not catalogued."""
-    for index, technique in enumerate(ids or ()):
-        if technique not in techniques:
-            hint = difflib.get_close_matches(technique, list(techniques), n=1)
-            suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
-            collector.add(
-                result,
-                f"unknown technique '{technique}' in '{key}'{suggestion}",
-                mark=raw[key].item_marks[index],
-                rule_id=item_id,
-            )
-
-
-def _build_invariant(
-    collector: Collector,
-    result: FileResult,
-    spec: InvariantSpec,
-    raw: LocatedDict,
-    *,
-    techniques: dict[str, Technique],
-    warn_codes: Collection[str],
-    specs: Mapping[str, FieldSpec],
-) -> Invariant | None:
-    before = len(collector.problems)
-    when = raw.value_marks["when"]
-    condition = parse_when(collector, result, spec.when, when, spec.id, fields=specs)
-    for key, ids in (("allowed_only", spec.allowed_only), ("not_allowed", spec.not_allowed)):
-        _check_techniques(collector, result, raw, key, ids, techniques=techniques, item_id=spec.id)
-    warns = [spec.warns] if isinstance(spec.warns, str) else list(spec.warns or ())
-    for code in warns:
-        if code not in warn_codes:
-            hint = difflib.get_close_matches(code, list(warn_codes), n=1)
-            suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
-            collector.add(
-                result,
-                f"no rule gives warning code '{code}'{suggestion}",
-                mark=raw.value_marks.get("warns"),
-                rule_id=spec.id,
-            )
-    if id(raw) not in result.salvaged and not any(
-        getattr(spec, key) is not None for key in EXPECTATIONS
-    ):
-        collector.add(
-            result,
-            f"the invariant expects nothing; give it one of {', '.join(EXPECTATIONS)}",
-            mark=raw.mark,
-            rule_id=spec.id,
-        )
-    if condition is None or len(collector.problems) > before:
-        return None
-    return Invariant(
-        id=spec.id,
-        description=spec.description,
-        when=spec.when,
-        condition=condition,
-        allowed_only=frozenset() if spec.allowed == "none" else _frozen(spec.allowed_only),
-        not_allowed=frozenset(spec.not_allowed or ()),
-        referral_at_least=spec.referral_at_least,
-        verdict_in=_frozen(spec.verdict_in),
-        warns=frozenset(warns),
-        source=_source(spec.source),
-        file=result.path,
-        line=raw.mark.line,
-    )
-
-
-def _frozen(items: Iterable[str] | None) -> frozenset[str] | None:
-    return None if items is None else frozenset(items)
-
-
-def _build_invariants(
-    collector: Collector,
-    files: list[FileResult],
-    techniques: dict[str, Technique],
-    rules: list[Rule],
-    specs: Mapping[str, FieldSpec],
-) -> list[Invariant]:
-    warn_codes = {rule.warn.code for rule in rules if rule.warn is not None}
-    invariants: list[Invariant] = []
-    first_seen: dict[str, str] = {}
-    for result in files:
-        for spec, raw in result.invariants:
-            built = _build_invariant(
-                collector,
-                result,
-                spec,
-                raw,
-                techniques=techniques,
-                warn_codes=warn_codes,
-                specs=specs,
-            )
-            if spec.id in first_seen:
-                collector.add(
-                    result,
-                    f"duplicate invariant id (first defined at {first_seen[spec.id]})",
-                    mark=raw.mark,
-                    rule_id=spec.id,
-                )
-            elif built is not None:
-                invariants.append(built)
-            first_seen.setdefault(spec.id, f"{result.path}:{raw.mark.line}")
-    return invariants
 
 
 def load_rules(path: str | os.PathLike[str], *, model: type[BaseModel] | None = None) -> RuleSet:
@@ -405,24 +281,6 @@ def load_rules(path: str | os.PathLike[str], *, model: type[BaseModel] | None = 
 def _raise(collector: Collector) -> NoReturn:
     ordered = sorted(collector.problems, key=lambda p: (p.file, p.line or 0, p.column or 0))
     raise RuleError(ordered)
-
-
-def check_model(model: object) -> None:
-    """Raise TypeError unless ``model`` is a pydantic model rules can read, as strict as Profile."""
-    if not (isinstance(model, type) and issubclass(model, BaseModel)):
-        raise TypeError(f"model must be a pydantic model class, not {model!r}")
-    config = model.model_config
-    loose = [
-        f"{key}={wanted!r}"
-        for key, wanted in (("frozen", True), ("extra", "forbid"), ("strict", True))
-        if config.get(key) != wanted
-    ]
-    if loose:
-        raise TypeError(
-            f"{model.__name__} must be as strict as Profile: set {', '.join(loose)} in its "
-            "model_config (or subclass neurotriage.PackModel)"
-        )
-    specs_of(model)  # TypeError naming a field of a type rules cannot read
 
 
 def default_rules_dir() -> Path:

@@ -12,7 +12,6 @@ which must describe exactly the model's fields.
 from __future__ import annotations
 
 import dataclasses
-import keyword
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from neurotriage.fields import FieldSpec, build_model, specs_of
+from neurotriage.fields import FieldSpec, build_model, field_name_problem, specs_of
 from neurotriage.loading._files import (
     Collector,
     FileResult,
@@ -34,11 +33,8 @@ from neurotriage.loading._yaml import LocatedDict, Mark, locate
 from neurotriage.pack import PROFILE_PACK, Pack
 from neurotriage.profile import MAX_CONDITIONS, Profile
 
-__all__ = ["model_pack", "read_pack"]
+__all__ = ["check_model", "model_pack", "read_pack"]
 
-#: Words of the condition language: a field of that name could never be read.
-_RESERVED = frozenset({"always", "true", "false", "known", "unknown", "empty", "none"})
-_NAME = re.compile(r"[a-z][a-z0-9_]*")
 #: Keys that only some field types take, and which types.
 _ONLY_FOR = {
     "min": ("int",),
@@ -51,19 +47,6 @@ _ONLY_FOR = {
 
 def _add(collector: Collector, result: FileResult, message: str, mark: Mark | None) -> None:
     collector.add(result, message, mark=mark)
-
-
-def _name_problem(name: str) -> str | None:
-    if not isinstance(name, str) or not _NAME.fullmatch(name) or len(name) > 60:
-        return (
-            "a field name must be lower-case letters, digits and '_', starting with a "
-            "letter, at most 60 characters"
-        )
-    if "__" in name:
-        return "a field name may not hold '__' (the engines use it for their own keys)"
-    if keyword.iskeyword(name) or name in _RESERVED:
-        return f"'{name}' is a word of the condition language; name the field otherwise"
-    return None
 
 
 def _domain_problems(decl: FieldDecl) -> list[tuple[str, str | None]]:
@@ -140,7 +123,7 @@ def _declared(
         _add(collector, result, "'fields' is empty; declare at least one field", raw.mark)
     for name, item in fields.items():
         key_mark = raw.key_marks.get(name) if isinstance(raw, LocatedDict) else None
-        problem = _name_problem(name)
+        problem = field_name_problem(name)
         if problem is not None:
             _add(collector, result, f"field '{name}': {problem}", key_mark)
             continue
@@ -268,6 +251,24 @@ def read_pack(
         declared=declared,
     )
     return pack, result
+
+
+def check_model(model: object) -> None:
+    """Raise TypeError unless ``model`` is a pydantic model rules can read, as strict as Profile."""
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        raise TypeError(f"model must be a pydantic model class, not {model!r}")
+    config = model.model_config
+    loose = [
+        f"{key}={wanted!r}"
+        for key, wanted in (("frozen", True), ("extra", "forbid"), ("strict", True))
+        if config.get(key) != wanted
+    ]
+    if loose:
+        raise TypeError(
+            f"{model.__name__} must be as strict as Profile: set {', '.join(loose)} in its "
+            "model_config (or subclass neurotriage.PackModel)"
+        )
+    specs_of(model)  # TypeError naming a field of a type rules cannot read
 
 
 def model_pack(model: type[BaseModel]) -> Pack:
