@@ -50,12 +50,14 @@ class Pack:
     red_flag_condition: Condition | None = field(init=False, repr=False)
     #: every field of the model, as the rule language reads it, in declaration order
     fields: Mapping[str, FieldSpec] = field(init=False, repr=False)
-    _conforms: Callable[[Mapping[str, Any]], bool] = field(init=False, repr=False)
+    #: whether values (an instance's ``__dict__``) are exactly what validation gives: each
+    #: of its type and domain, no other key (checked by evaluate() before any engine runs)
+    conforms: Callable[[Mapping[str, Any]], bool] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         fields = self.declared if self.declared is not None else specs_of(self.model)
         object.__setattr__(self, "fields", fields)
-        object.__setattr__(self, "_conforms", conformance(specs_of(self.model)))
+        object.__setattr__(self, "conforms", conformance(specs_of(self.model)))
         condition = None if self.red_flags is None else parse_condition(self.red_flags, fields)
         object.__setattr__(self, "red_flag_condition", condition)
 
@@ -98,10 +100,6 @@ class Pack:
     def validate(self, data: Mapping[str, Any]) -> BaseModel:
         """``data`` validated by the pack's model (``pydantic.ValidationError`` names the field)."""
         return self.model.model_validate(data)
-
-    def conforms(self, values: Mapping[str, Any]) -> bool:
-        """Whether ``values`` (an instance's ``__dict__``) are exactly what validation gives."""
-        return self._conforms(values)
 
 
 def _rebuilt_pack(declared: dict[str, Any]) -> Pack:
