@@ -283,16 +283,36 @@ def specs_of(model: type[BaseModel]) -> types.MappingProxyType[str, FieldSpec]:
     """
     found = _SPECS.get(model)
     if found is None:
-        hints = typing.get_type_hints(model, include_extras=True)
         specs = {}
         for name, info in model.model_fields.items():
             where = f"{model.__name__}.{name}"
             problem = field_name_problem(name)
             if problem is not None:
                 raise TypeError(f"{where}: {problem}")
-            specs[name] = _spec_for(where, hints[name], info)
+            specs[name] = _spec_for(where, info.rebuild_annotation(), info)
+            if specs[name].kind == "list":
+                _check_normalised(model, where, specs[name])
         found = _SPECS[model] = types.MappingProxyType(specs)
     return found
+
+
+def _check_normalised(model: type[BaseModel], where: str, spec: FieldSpec) -> None:
+    """Raise TypeError unless validating the list field normalises its items, as conditions do.
+
+    A condition's ``"warfarin" in medications`` is normalised; a list kept as
+    typed (``["Warfarin"]``) would never match it, and a blocking rule would
+    silently not fire.
+    """
+    probe, wanted = (["B ", "a"], ["a", "b"]) if (spec.max_items or 2) >= 2 else (["B "], ["b"])
+    try:
+        got = getattr(model.model_validate({spec.name: probe}), spec.name)
+    except ValidationError:
+        got = None
+    if got != wanted:
+        raise TypeError(
+            f"{where}: a list field must normalise its items as conditions do; "
+            "annotate it with neurotriage.fields.NameList"
+        )
 
 
 # --- building a model from field specs -------------------------------------------------------

@@ -490,6 +490,7 @@ def test_json_is_exact(tmp_path):
             {"item": "warning firm message", "before": "Keep the pressure light.", "after": None},
             {"item": "warning firm severity", "before": "caution", "after": None},
         ],
+        "pack": [],
     }
 
 

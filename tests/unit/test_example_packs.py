@@ -176,3 +176,52 @@ def test_red_flag_profiles_of_the_pack_allow_nothing(profile: object):
 @given(profiles_firing("blood-thinners-gentle", RULES))
 def test_profiles_firing_a_pack_rule(profile: object):
     assert "blood-thinners-gentle" in evaluate(profile, rules=RULES).fired_rules  # type: ignore[arg-type]
+
+
+def edited_copy(directory: Path, old: str, new: str) -> Path:
+    """calf-check with ``old`` replaced by ``new`` in its pack.yaml."""
+    copy = Path(shutil.copytree(CALF, directory / "calf-check-edited"))
+    text = (copy / "pack.yaml").read_text(encoding="utf-8")
+    assert old in text
+    (copy / "pack.yaml").write_text(text.replace(old, new), encoding="utf-8")
+    return copy
+
+
+def test_diff_judges_red_flags_that_hold_on_fewer_classes(tmp_path: Path):
+    """Narrower red flags prove less: diff says how many classes stopped being red flags."""
+    narrower = edited_copy(
+        tmp_path, "red_flags: calf_swelling or age >= 90", "red_flags: calf_swelling"
+    )
+    result = diff(RULES, load_rules(narrower))
+    assert result.groups == ()
+    assert result.less_safe
+    assert [str(change) for change in result.pack] == [
+        (
+            "pack red_flags: calf_swelling or age >= 90 -> calf_swelling; "
+            "864 classes are no longer red flags"
+        )
+    ]
+    run = cli("diff", CALF, narrower)
+    assert run.code == 1
+    assert run.out.splitlines()[-1] == "less safe: the pack's red flags or risk orders prove less"
+
+
+def test_diff_accepts_wider_red_flags_and_shows_pack_wording(tmp_path: Path):
+    wider = edited_copy(tmp_path, "age >= 90", "age >= 85")
+    result = diff(RULES, load_rules(wider))
+    assert not any(change.less_safe for change in result.pack)
+    assert result.pack[0].note == "every class that was a red flag still is"
+    reworded = edited_copy(tmp_path / "b", '"How old are you?"', '"Your age?"')
+    changes = diff(RULES, load_rules(reworded)).wording
+    assert [(c.item, c.before, c.after) for c in changes] == [
+        ("field age question", "How old are you?", "Your age?")
+    ]
+
+
+def test_diff_judges_a_changed_risk_order(tmp_path: Path):
+    falling = edited_copy(
+        tmp_path, "    min: 0\n    max: 120\n", "    min: 0\n    max: 120\n    risk: falling\n"
+    )
+    result = diff(RULES, load_rules(falling))
+    assert [(c.item, c.less_safe) for c in result.pack] == [("field age risk", True)]
+    assert result.less_safe

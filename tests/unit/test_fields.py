@@ -165,3 +165,26 @@ def test_a_field_name_the_engines_use_is_refused():
 
     with pytest.raises(TypeError, match=r"Clash\.sid: 'sid' is kept for the engines' own keys"):
         specs_of(Clash)
+
+
+def test_a_list_that_is_not_normalised_is_refused():
+    """A plain list[str] keeps "Warfarin" as typed, so "warfarin" in it would never match."""
+
+    class Plain(PackModel):
+        medications: list[str] | None = None
+
+    with pytest.raises(TypeError, match=r"Plain\.medications: a list field must normalise"):
+        specs_of(Plain)
+
+
+def test_a_model_defined_in_a_function_is_read():
+    """Annotations that name local types (this module defers them) are read from pydantic."""
+    Level = Literal["low", "high"]  # noqa: N806 - a local type alias
+
+    class Local(PackModel):
+        level: Level = "low"
+        score: Annotated[int, Field(ge=0, le=3)] | None = None
+
+    specs = specs_of(Local)
+    assert specs["level"].values == ("low", "high")
+    assert (specs["score"].low, specs["score"].high) == (0, 3)

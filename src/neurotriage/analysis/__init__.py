@@ -27,6 +27,7 @@ from neurotriage.analysis._counterfactual import (
 from neurotriage.analysis._coverage import CoverageRecorder, RuleCoverage, rule_coverage
 from neurotriage.analysis._diff import Change, ChangeGroup, RuleSetDiff, WordingChange, diff
 from neurotriage.analysis._lint import Finding, lint, lint_path
+from neurotriage.analysis._pack_diff import PackChange
 from neurotriage.analysis._space import InputSpace, input_space, other_item, red_flag_condition
 from neurotriage.analysis._verify import Counterexample, PropertyResult, VerifyReport, verify
 
@@ -43,6 +44,7 @@ __all__ = [
     "FieldSize",
     "Finding",
     "InputSpace",
+    "PackChange",
     "PropertyResult",
     "RuleCoverage",
     "RuleSetDiff",

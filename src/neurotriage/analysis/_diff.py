@@ -25,6 +25,7 @@ from pydantic import BaseModel
 
 from neurotriage.analysis._budget import DIFF, Progress, check_cost
 from neurotriage.analysis._enumerate import Enumeration, enumerate_space
+from neurotriage.analysis._pack_diff import PackChange, pack_changes
 from neurotriage.analysis._space import input_space
 from neurotriage.analysis._wording import WordingChange, wording
 from neurotriage.decision import REFERRAL_LEVELS, SEVERITIES, VERDICTS, Outcome, Pressure
@@ -85,11 +86,16 @@ class RuleSetDiff:
     changed: int
     groups: tuple[ChangeGroup, ...]
     wording: tuple[WordingChange, ...] = ()
+    #: what the pack declares differently that changes what verify proves
+    pack: tuple[PackChange, ...] = ()
 
     @property
     def less_safe(self) -> bool:
-        """Whether any class got a less safe decision (wording changes are never judged)."""
-        return any(group.less_safe for group in self.groups)
+        """Whether any class got a less safe decision, or the pack's red flags or risk
+        orders changed what verify proves (wording changes are never judged)."""
+        return any(group.less_safe for group in self.groups) or any(
+            change.less_safe for change in self.pack
+        )
 
 
 @dataclass(frozen=True)
@@ -263,4 +269,5 @@ def diff(old: RuleSet, new: RuleSet, *, progress: Progress | None = None) -> Rul
             for changes, (count, _, index) in ordered
         ),
         wording(old, new, shown),
+        pack_changes(old.pack, new.pack, space),
     )

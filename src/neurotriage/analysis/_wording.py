@@ -133,7 +133,17 @@ def _texts(rules: RuleSet) -> _Texts:
             texts["warns"] = _listed(invariant.warns)
         invariants[f"invariant {invariant.id}"] = _with_source(texts, invariant.source)
     version = {"version": {"": _declared(rules.version)}}
-    return version, techniques, therapies, warnings, descriptions, invariants
+    pack = rules.pack
+    declared = {"pack": {"id": pack.id, "version": pack.version, "title": pack.title}}
+    if pack.url is not None:
+        declared["pack"]["url"] = pack.url
+    for name, spec in pack.fields.items():  # red flags, risk and relaxing: see _pack_diff
+        declared[f"field {name}"] = {
+            "description": spec.description,
+            "question": spec.question,
+            "actionable": str(spec.actionable).lower(),
+        }
+    return version, declared, techniques, therapies, warnings, descriptions, invariants
 
 
 def wording(old: RuleSet, new: RuleSet, shown: set[str]) -> tuple[WordingChange, ...]:

@@ -200,15 +200,19 @@ def diff_text(result: RuleSetDiff) -> str:
         lines.append(f"{mark}: {group.count:,} classes")
         lines.extend(f"    {change}" for change in group.changes)
         lines.append(f"    e.g. {_profile(group.example)}")
+    for pack_change in result.pack:
+        mark = "LESS SAFE" if pack_change.less_safe else "change"
+        lines.append(f"{mark}: {pack_change}")
     for change in result.wording:
         lines.extend(_wording_lines(change))
     if result.wording:
         lines.append(REVIEW_WORDING)
-    verdict = (
-        "less safe: some decisions got less safe"
-        if result.less_safe
-        else "no decision got less safe"
-    )
+    if any(group.less_safe for group in result.groups):
+        verdict = "less safe: some decisions got less safe"
+    elif result.less_safe:
+        verdict = "less safe: the pack's red flags or risk orders prove less"
+    else:
+        verdict = "no decision got less safe"
     lines.append(verdict)
     return "\n".join(lines) + "\n"
 
@@ -224,6 +228,7 @@ def diff_json(result: RuleSetDiff) -> str:
             "less_safe": result.less_safe,
             "groups": [group.as_dict() for group in result.groups],
             "wording": [change.as_dict() for change in result.wording],
+            "pack": [change.as_dict() for change in result.pack],
         }
     )
 
