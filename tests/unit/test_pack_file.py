@@ -246,3 +246,12 @@ def test_config_strict_by_hand_is_accepted(tmp_path: Path):
 
     pack = "id: tiny\nversion: '1'\ntitle: T\n"
     assert load_rules(write_pack(tmp_path, pack=pack), model=Strict).pack.model is Strict
+
+
+def test_a_bad_top_level_key_does_not_hide_the_fields_problems(tmp_path: Path):
+    """Every problem of pack.yaml is reported in one load, the fields' with the top level's."""
+    pack = PACK.replace("id: tiny", "id: Tiny").replace("max: 120", "max: -1")
+    found = problems(write_pack(tmp_path, pack=pack))
+    assert len(found) == 2
+    assert "'id' must be lower-case" in found[0]
+    assert "field 'age': 'min' (0) is above 'max' (-1)" in found[1]

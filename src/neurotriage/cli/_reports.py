@@ -62,6 +62,8 @@ def _result_line(result: PropertyResult) -> str:
         return f"SKIP  {name}: {result.note}"
     unit = _UNITS.get(result.id, "profiles") if result.kind == "built-in" else "profiles"
     where = f" ({result.where})" if result.where else ""
+    if result.checked == 1:  # "1 profile", "1 single-field step"
+        unit = unit.removesuffix("s")
     if result.status == "fail":
         return f"FAIL  {name}{where}: {result.failures:,} of {result.checked:,} {unit}"
     return f"PASS  {name}{where}: {result.checked:,} {unit}"

@@ -217,6 +217,8 @@ def read_pack(
     before = len(collector.problems)
     spec: PackSpec | None = validate_spec(collector, result, PackSpec, result.data, prefix=())
     if spec is None:
+        if isinstance(result.data.get("fields"), dict):  # report the fields' problems too
+            _declared(collector, result, result.data["fields"])
         return None
     declared: Mapping[str, FieldSpec] | None = None
     if spec.fields is not None:
