@@ -118,7 +118,7 @@ PROFILE_RED_FLAGS = "open_wounds or foot_infection or pain_level >= 7 or symptom
 #: rule set's, and that of every rules directory without a ``pack.yaml``.
 PROFILE_PACK = Pack(
     id="foot-massage-for-neuropathy",
-    version="1.0",
+    version="2026.11.0",
     title="Foot massage for neuropathy",
     model=Profile,
     red_flags=PROFILE_RED_FLAGS,

@@ -255,3 +255,17 @@ def test_a_bad_top_level_key_does_not_hide_the_fields_problems(tmp_path: Path):
     assert len(found) == 2
     assert "'id' must be lower-case" in found[0]
     assert "field 'age': 'min' (0) is above 'max' (-1)" in found[1]
+
+
+def test_rule_files_declare_the_packs_version(tmp_path: Path):
+    """A rule file's version that differs from pack.yaml's is a located error: one version."""
+    directory = write_pack(tmp_path, rules='version: "3.0"\n' + RULES)
+    found = problems(directory)
+    assert len(found) == 1
+    assert found[0].startswith(
+        f"{directory}/rules.yaml:1:10: version '3.0' differs from '2.0' declared in "
+        f"{directory}/pack.yaml; declare one version for the rule set"
+    )
+    assert load_rules(
+        write_pack(tmp_path / "b", rules='version: "2.0"\n' + RULES)
+    ).version.startswith("2.0+")

@@ -6,6 +6,7 @@ raised together as one :class:`RuleError`.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import os
@@ -123,6 +124,8 @@ def _build(
 
     invariants = build_invariants(collector, files, techniques, rules, specs)
     declared = [r for r in files if r.version is not None]
+    if pack_file is not None:  # pack.yaml's version is the pack's: the rule files agree with it
+        declared.insert(0, dataclasses.replace(pack_file, version=pack.version))
     versions = sorted({r.version for r in declared if r.version is not None})
     for other in declared[1:]:
         if other.version != declared[0].version:
