@@ -14,7 +14,7 @@ import pytest
 from pydantic import ValidationError
 
 from neurotriage import Profile, RuleError, RuleSet, evaluate, load_rules
-from tests.rulesets import ONE_TECHNIQUE
+from tests.rulefiles import ONE_TECHNIQUE
 
 KIDNEY_RULE = """\
 rules:

@@ -23,7 +23,7 @@ from neurotriage.language import (
 )
 from neurotriage.loading import _yaml
 from neurotriage.profile import field_specs
-from tests.rulesets import ONE_TECHNIQUE
+from tests.rulefiles import ONE_TECHNIQUE
 
 PREFIX = (
     "'{}' before a quote is not part of the language (no r, b, u or f strings); "

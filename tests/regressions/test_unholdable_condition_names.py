@@ -13,7 +13,7 @@ import pytest
 from neurotriage import RuleError, load_rules
 from tests.clitools import assert_clean_failure, cli, write_profile
 from tests.conftest import ROOT, SAFE
-from tests.rulesets import ONE_TECHNIQUE
+from tests.rulefiles import ONE_TECHNIQUE
 
 BLANK = "the name is blank; name the condition or leave it out"
 

@@ -14,7 +14,7 @@ from neurotriage import Profile, RuleSet, evaluate, load_rules
 from neurotriage.analysis import CoverageRecorder, RuleCoverage, rule_coverage
 from tests.clitools import assert_clean_failure, cli
 from tests.conftest import FIXTURES, ROOT
-from tests.rulesets import ONE_TECHNIQUE, TWO_FLAGS
+from tests.rulefiles import ONE_TECHNIQUE, TWO_FLAGS
 
 CORPUS = FIXTURES / "corpus" / "examples.jsonl"
 

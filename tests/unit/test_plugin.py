@@ -8,7 +8,7 @@ import pytest
 
 import neurotriage.pipeline.evaluation
 from tests.plugintools import CHILD, combined_percent, expected_report, section
-from tests.rulesets import ONE_TECHNIQUE, TWO_FLAGS
+from tests.rulefiles import ONE_TECHNIQUE, TWO_FLAGS
 
 #: Two profiles the child run's tests evaluate.
 WOUND: dict[str, Any] = {"open_wounds": True}
