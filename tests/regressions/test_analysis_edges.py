@@ -8,7 +8,7 @@ from neurotriage import load_rules
 from neurotriage.analysis import counterfactuals, diff
 from tests.clitools import cli
 from tests.conftest import FIXTURES
-from tests.unit.test_plugin import CHILD, USER_TESTS
+from tests.plugintools import CHILD, USER_TESTS
 
 BASE = FIXTURES / "diff" / "base.yaml"
 
