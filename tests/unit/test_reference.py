@@ -14,7 +14,7 @@ from neurotriage.analysis import input_space
 from neurotriage.engines import reference
 from neurotriage.engines.reference import ReferenceEngine
 from tests.conftest import ROOT
-from tests.properties.test_hypothesis import PROFILES
+from tests.properties.profiles import PROFILES
 
 #: Thresholds of every kind and named list items, so the classes are not trivial.
 THRESHOLDS = """\
