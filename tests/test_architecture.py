@@ -137,7 +137,7 @@ def test_the_test_import_finder_finds_test_imports():
     source = (
         "import tests.unit.test_cli\n"
         "from tests.unit.test_loader import with_catalogue\n"
-        "from tests.unit import test_plugin\n"
+        "from tests.unit import test_pytest_plugin\n"
         "from .test_diff import variant\n"
         "from . import test_lint\n"
         "from ..properties.test_hypothesis import PROFILES\n"
@@ -148,7 +148,7 @@ def test_the_test_import_finder_finds_test_imports():
     assert _test_module_imports(source, ("tests", "unit")) == [
         "tests.unit.test_cli",
         "tests.unit.test_loader.with_catalogue",
-        "tests.unit.test_plugin",
+        "tests.unit.test_pytest_plugin",
         "tests.unit.test_diff.variant",
         "tests.unit.test_lint",
         "tests.properties.test_hypothesis.PROFILES",
