@@ -10,10 +10,43 @@ import pytest
 
 from neurotriage import RuleSet, evaluate
 
-__all__ = ["CHILD", "combined_percent", "expected_report", "section"]
+__all__ = [
+    "CHILD",
+    "READY",
+    "USER_TESTS",
+    "WOUND",
+    "combined_percent",
+    "expected_report",
+    "section",
+]
 
 #: The child run needs no cache, and hypothesis' and coverage's plugins only slow it down.
 CHILD = ("-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-p", "no:pytest_cov")
+
+#: Two profiles the child run's tests evaluate.
+WOUND: dict[str, Any] = {"open_wounds": True}
+READY: dict[str, Any] = {
+    "diabetes": False,
+    "neuropathy_severity": "mild",
+    "pain_level": 3,
+    "symptoms_worsening": False,
+    "open_wounds": False,
+    "foot_infection": False,
+    "home_remedies_no_relief": False,
+    "other_conditions": [],
+    "cleared_by_clinician": True,
+}
+
+#: A child test module with two passing tests, one evaluating each profile.
+USER_TESTS = f"""
+import neurotriage
+
+def test_wound():
+    assert neurotriage.evaluate({WOUND!r}, backend="reference").verdict == "see_doctor"
+
+def test_ready():
+    assert neurotriage.evaluate({READY!r}, backend="reference").verdict == "proceed"
+"""
 
 
 def expected_report(rules: RuleSet, profiles: Iterable[dict[str, Any]]) -> list[str]:

@@ -1,4 +1,5 @@
-"""The house: the package's own imports have no cycle, and no private reach across packages.
+"""The house: the package's own imports have no cycle, and no private reach across packages;
+the tests take shared code from helper modules, never from another test module.
 
 Read from the source with ``ast`` (nothing is imported), so a test failure
 names the modules and the import that ties them.
@@ -12,6 +13,7 @@ from pathlib import Path
 from tests.conftest import ROOT
 
 PACKAGE = ROOT / "src" / "neurotriage"
+TESTS = ROOT / "tests"
 
 
 def _module_name(path: Path) -> str:
@@ -89,3 +91,65 @@ def test_no_private_module_is_imported_from_another_package():
             if not (module == owner or module.startswith(owner + ".")):
                 offences.append(f"{module} imports {target}")
     assert offences == []
+
+
+def _test_module_imports(source: str, package: tuple[str, ...]) -> list[str]:
+    """What ``source``, a module of ``package``, imports from the tests' ``test_*`` modules.
+
+    Relative imports are resolved against ``package``; an imported name counts as
+    well as a module (``from tests.unit import test_cli``).
+    """
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else ()
+            module = ".".join([*base, *([node.module] if node.module else [])])
+            targets = [f"{module}.{alias.name}" for alias in node.names]
+        else:
+            continue
+        found += [
+            target
+            for target in targets
+            if target.split(".")[0] == "tests"
+            and any(part.startswith("test_") for part in target.split("."))
+        ]
+    return found
+
+
+def test_no_test_module_imports_another_test_module():
+    """Shared test code lives in helper modules (rulefiles, clitools, ...), not in test_* files.
+
+    Importing a test module runs its module-level code in the importer, ties the two
+    modules' names together, and a test function imported by name is collected twice.
+    """
+    offences = []
+    for path in sorted(TESTS.rglob("*.py")):
+        name, package = path.relative_to(ROOT), path.relative_to(ROOT).parent.parts
+        found = _test_module_imports(path.read_text(encoding="utf-8"), package)
+        offences += [f"{name} imports {target}" for target in found]
+    assert offences == []
+
+
+def test_the_test_import_finder_finds_test_imports():
+    """The check can fail: each way of importing a test module is caught, helpers are not."""
+    source = (
+        "import tests.unit.test_cli\n"
+        "from tests.unit.test_loader import with_catalogue\n"
+        "from tests.unit import test_pytest_plugin\n"
+        "from .test_diff import variant\n"
+        "from . import test_lint\n"
+        "from ..properties.test_hypothesis import PROFILES\n"
+        "from tests.rulefiles import write\n"
+        "from tests.properties import safety\n"
+        "import pytest, test_elsewhere\n"
+    )
+    assert _test_module_imports(source, ("tests", "unit")) == [
+        "tests.unit.test_cli",
+        "tests.unit.test_loader.with_catalogue",
+        "tests.unit.test_pytest_plugin",
+        "tests.unit.test_diff.variant",
+        "tests.unit.test_lint",
+        "tests.properties.test_hypothesis.PROFILES",
+    ]

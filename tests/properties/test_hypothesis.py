@@ -11,35 +11,10 @@ from neurotriage import Profile, RuleSet, default_rules, evaluate
 from neurotriage.profile import field_specs
 from tests.conftest import available_backends, requires_durable
 from tests.properties import safety
+from tests.properties.profiles import CONDITIONS, PROFILES
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-CONDITIONS = st.lists(
-    st.sampled_from(["kidney disease", "arthritis", "varicose veins"])
-    | st.text(alphabet="abcdefghij ", min_size=1, max_size=12).filter(str.strip),
-    max_size=3,
-)
 BACKENDS = st.sampled_from(available_backends())
-
-
-def nullable(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
-    """``strategy`` or unknown."""
-    return st.none() | strategy
-
-
-PROFILES = st.builds(
-    Profile,
-    diabetes=nullable(st.booleans()),
-    neuropathy_severity=nullable(st.sampled_from(["mild", "moderate", "severe"])),
-    pain_level=nullable(st.integers(0, 10)),
-    symptoms_worsening=nullable(st.booleans()),
-    open_wounds=nullable(st.booleans()),
-    foot_infection=nullable(st.booleans()),
-    home_remedies_no_relief=nullable(st.booleans()),
-    other_conditions=nullable(CONDITIONS),
-    cleared_by_clinician=st.booleans(),
-    sharp_pain_during_massage=st.booleans(),
-    requested_pressure=st.sampled_from(["light", "moderate", "firm"]),
-)
 
 
 @st.composite

@@ -8,18 +8,16 @@ from neurotriage import load_rules
 from neurotriage.analysis import counterfactuals, diff
 from tests.clitools import cli
 from tests.conftest import FIXTURES
-from tests.unit.test_plugin import CHILD, USER_TESTS
+from tests.plugintools import CHILD, USER_TESTS
+from tests.rulefiles import write
 
 BASE = FIXTURES / "diff" / "base.yaml"
 
 
 def _variant(tmp_path, old: str, new: str):
-    target = tmp_path / "new"
-    target.mkdir(parents=True)
     text = BASE.read_text(encoding="utf-8")
     assert old in text
-    (target / "base.yaml").write_text(text.replace(old, new, 1), encoding="utf-8")
-    return target
+    return write(tmp_path / "new", {"base.yaml": text.replace(old, new, 1)})
 
 
 def test_diff_flags_a_firmer_pressure_ceiling(tmp_path):

@@ -14,7 +14,7 @@ import pytest
 from pydantic import ValidationError
 
 from neurotriage import Profile, RuleError, RuleSet, evaluate, load_rules
-from tests.rulesets import ONE_TECHNIQUE
+from tests.rulefiles import ONE_TECHNIQUE, write
 
 KIDNEY_RULE = """\
 rules:
@@ -32,11 +32,7 @@ LOOK_ALIKE = (
 
 def kidney_rules(tmp_path: Path, rule: str = KIDNEY_RULE) -> Path:
     """A rule directory: one technique and ``rule``."""
-    directory = tmp_path / "rules"
-    directory.mkdir()
-    (directory / "techniques.yaml").write_text(ONE_TECHNIQUE, encoding="utf-8")
-    (directory / "kidney.yaml").write_text(rule, encoding="utf-8")
-    return directory
+    return write(tmp_path / "rules", {"techniques.yaml": ONE_TECHNIQUE, "kidney.yaml": rule})
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ Each built-in variant is diffed once per way in (about a second each).
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ from neurotriage import default_rules, evaluate, load_rules
 from neurotriage.analysis import RuleSetDiff, WordingChange, diff
 from tests.clitools import Run, cli
 from tests.conftest import ROOT
+from tests.rulefiles import copy_rules, write_file
 
 RULES = ROOT / "rules"
 
@@ -56,7 +56,7 @@ REVIEW = "a human must review every wording change: diff cannot judge text"
 
 def variant(directory: Path, name: str) -> Path:
     """A copy of the built-in rules with edit ``name`` applied (an empty old text appends)."""
-    shutil.copytree(RULES, directory)
+    copy_rules(directory)
     file, old, new = EDITS[name]
     path = directory / file
     text = path.read_text(encoding="utf-8")
@@ -65,7 +65,7 @@ def variant(directory: Path, name: str) -> Path:
         text = text.replace(old, new)
     else:
         text += new
-    path.write_text(text, encoding="utf-8")
+    write_file(path, text)
     return directory
 
 

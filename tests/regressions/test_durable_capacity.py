@@ -17,7 +17,7 @@ from neurotriage import BackendError, Profile, RuleError, RuleSet, evaluate, loa
 from neurotriage.engines import durable_available
 from neurotriage.language._parser import MAX_ALTERNATIVES
 from tests.conftest import DURABLE_EXPECTED, SAFE, available_backends, requires_durable
-from tests.rulesets import blocking_rules, names
+from tests.rulefiles import blocking_rules, names
 
 if durable_available() is None or DURABLE_EXPECTED:
     import durable_rules_engine

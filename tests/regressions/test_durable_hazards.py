@@ -17,6 +17,7 @@ from neurotriage.analysis import input_space
 from neurotriage.engines import durable_available
 from neurotriage.pipeline.compiled import compiled_engine
 from tests.conftest import DURABLE_EXPECTED, ROOT, SAFE, requires_durable
+from tests.rulefiles import with_default_catalogue
 
 pytestmark = requires_durable
 
@@ -34,10 +35,7 @@ def rss_bytes() -> int:
 
 def write_rules(directory: Path, rules: str) -> Path:
     """A rule directory with the default catalogue and ``rules`` as its only rule file."""
-    directory.mkdir(exist_ok=True)
-    (directory / "techniques.yaml").write_text((ROOT / "rules" / "techniques.yaml").read_text())
-    (directory / "rules.yaml").write_text(rules)
-    return directory
+    return with_default_catalogue(directory, {"rules.yaml": rules})
 
 
 def test_no_host_no_threads_no_global_state():

@@ -33,7 +33,7 @@ from neurotriage.pipeline.compiled import compiled_engine
 from neurotriage.profile import field_specs
 from neurotriage.strategies import profiles
 from tests.conftest import DURABLE_EXPECTED, SAFE, available_backends, requires_durable
-from tests.rulesets import blocking_rules, names
+from tests.rulefiles import blocking_rules, names
 
 if durable_available() is None or DURABLE_EXPECTED:
     import durable_rules_engine

@@ -9,7 +9,6 @@ minutes. Every analysis now checks the size first and refuses at once.
 from __future__ import annotations
 
 import io
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -31,6 +30,7 @@ from neurotriage.analysis._budget import MAX_FIELD_CLASSES
 from neurotriage.strategies import profiles, profiles_firing
 from tests.clitools import assert_clean_failure, cli
 from tests.conftest import ROOT
+from tests.rulefiles import copy_rules, with_default_catalogue
 
 
 def _named(tmp_path: Path, count: int) -> Path:
@@ -38,17 +38,15 @@ def _named(tmp_path: Path, count: int) -> Path:
     directory = tmp_path / f"named-{count}"
     if directory.exists():
         return directory
-    shutil.copytree(ROOT / "rules", directory)
     names = " or ".join(f'"condition {i}" in other_conditions' for i in range(count))
-    (directory / "named.yaml").write_text(
+    named = (
         "rules:\n"
         "  - id: named-conditions\n"
         "    description: Named conditions are warned about.\n"
         f"    when: '{names}'\n"
-        "    warn: {code: named, severity: caution, message: A named condition.}\n",
-        encoding="utf-8",
+        "    warn: {code: named, severity: caution, message: A named condition.}\n"
     )
-    return directory
+    return copy_rules(directory, {"named.yaml": named})
 
 
 def test_twelve_names_size_is_exact_and_verify_refuses(tmp_path):
@@ -124,8 +122,6 @@ def test_strategies_refuse_at_build_time(tmp_path):
 def _warning_rules(tmp_path: Path, name: str, whens: list[str]) -> Path:
     """The technique catalogue and one warning rule per condition of ``whens``."""
     directory = tmp_path / f"{name}-{len(whens)}"
-    directory.mkdir()
-    shutil.copy(ROOT / "rules" / "techniques.yaml", directory)
     lines = ["rules:"]
     for index, when in enumerate(whens):
         lines += [
@@ -134,8 +130,7 @@ def _warning_rules(tmp_path: Path, name: str, whens: list[str]) -> Path:
             f"    when: {when}",
             f"    warn: {{code: {name}-{index}, severity: info, message: Warning {index}.}}",
         ]
-    (directory / "rules.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return directory
+    return with_default_catalogue(directory, {"rules.yaml": "\n".join(lines) + "\n"})
 
 
 def _many_rules(tmp_path: Path, count: int) -> Path:

@@ -7,7 +7,6 @@ themselves stay complete on ``RuleError.problems``.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ import pytest
 from neurotriage import RuleError, RuleProblem, load_rules
 from tests.clitools import assert_clean_failure, cli
 from tests.conftest import ROOT
+from tests.rulefiles import with_default_catalogue
 
 OPEN_WOUND = ROOT / "examples" / "open-wound.json"
 
@@ -28,8 +28,7 @@ def no_effect_rules(count: int) -> str:
 @pytest.mark.slow
 def test_200000_broken_rules_print_a_bounded_error(tmp_path: Path):
     """200,000 broken rules: exit 2 and a few KB on stderr that give the count."""
-    shutil.copy(ROOT / "rules" / "techniques.yaml", tmp_path)
-    (tmp_path / "broken.yaml").write_text(no_effect_rules(200_000), encoding="utf-8")
+    with_default_catalogue(tmp_path, {"broken.yaml": no_effect_rules(200_000)})
     run = cli("evaluate", "--rules", tmp_path, OPEN_WOUND)
     assert_clean_failure(run)
     assert len(run.err.encode()) < 20_000
@@ -40,13 +39,12 @@ def test_200000_broken_rules_print_a_bounded_error(tmp_path: Path):
 
 def test_200000_problems_are_all_kept_and_twenty_shown(tmp_path: Path):
     """One rule asking 200,000 unknown fields: 200,000 problems kept, 20 in the message."""
-    shutil.copy(ROOT / "rules" / "techniques.yaml", tmp_path)
-    (tmp_path / "r.yaml").write_text(
+    text = (
         "rules:\n  - {id: r1, description: d, when: diabetes, block: all, ask: ["
         + ", ".join(f"f{index}" for index in range(200_000))
-        + "]}\n",
-        encoding="utf-8",
+        + "]}\n"
     )
+    with_default_catalogue(tmp_path, {"r.yaml": text})
     with pytest.raises(RuleError) as caught:
         load_rules(tmp_path)
     problems = caught.value.problems
@@ -81,11 +79,8 @@ def test_twenty_problems_are_all_listed():
 def test_a_200000_character_line_is_quoted_around_the_caret(tmp_path: Path):
     """A problem on a 200,000-character line quotes the characters around the caret."""
     padding = "x" * 200_000
-    shutil.copy(ROOT / "rules" / "techniques.yaml", tmp_path)
-    (tmp_path / "r.yaml").write_text(
-        f'rules:\n  - {{id: r1, description: "{padding}", when: diabetis, block: all}}\n',
-        encoding="utf-8",
-    )
+    text = f'rules:\n  - {{id: r1, description: "{padding}", when: diabetis, block: all}}\n'
+    with_default_catalogue(tmp_path, {"r.yaml": text})
     with pytest.raises(RuleError) as caught:
         load_rules(tmp_path)
     (problem,) = caught.value.problems

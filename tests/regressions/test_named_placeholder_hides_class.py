@@ -9,7 +9,6 @@ person with, say, asthma: a red flag that spared them passed every check while
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -18,7 +17,8 @@ from hypothesis import strategies as st
 from neurotriage import Profile, default_rules, evaluate, load_rules
 from neurotriage.analysis import diff, input_space, verify
 from neurotriage.analysis._space import OTHER_ITEM
-from tests.conftest import ROOT, available_backends
+from tests.conftest import available_backends
+from tests.rulefiles import copy_rules, with_default_catalogue, write_file
 
 #: Names every red flag, but only for people with no other condition, an
 #: unknown list, or exactly the placeholder's name.
@@ -45,9 +45,7 @@ REPRO = {
 
 
 def _dodging_rules(tmp_path: Path) -> Path:
-    shutil.copy(ROOT / "rules" / "techniques.yaml", tmp_path / "techniques.yaml")
-    (tmp_path / "red-flags.yaml").write_text(DODGING_RED_FLAG, encoding="utf-8")
-    return tmp_path
+    return with_default_catalogue(tmp_path, {"red-flags.yaml": DODGING_RED_FLAG})
 
 
 def test_the_repro_is_allowed_by_the_dodging_rule(tmp_path):
@@ -77,17 +75,15 @@ def test_verify_finds_the_unnamed_condition_class(tmp_path):
 
 def test_diff_sees_the_unnamed_condition_class(tmp_path):
     """diff against the built-in red flags reports the dodge as less safe."""
-    old = tmp_path / "old"
-    shutil.copytree(ROOT / "rules", old)
-    new = tmp_path / "new"
-    shutil.copytree(ROOT / "rules", new)
+    old = copy_rules(tmp_path / "old")
+    new = copy_rules(tmp_path / "new")
     text = (new / "red-flags.yaml").read_text(encoding="utf-8")
     dodge = (
         ' and (other_conditions is unknown or other_conditions is empty or "some other '
         'condition" in other_conditions)'
     )
     text = text.replace("when: open_wounds\n", f"when: open_wounds{dodge}\n", 1)
-    (new / "red-flags.yaml").write_text(text, encoding="utf-8")
+    write_file(new / "red-flags.yaml", text)
     result = diff(load_rules(old), load_rules(new))
     assert result.less_safe
     assert result.changed > 0
@@ -95,8 +91,7 @@ def test_diff_sees_the_unnamed_condition_class(tmp_path):
 
 def test_unknowns_dodge_is_found(tmp_path):
     """The same trick on the unknown-red-flag rules fails the built-in invariant."""
-    rules_dir = tmp_path / "rules"
-    shutil.copytree(ROOT / "rules", rules_dir)
+    rules_dir = copy_rules(tmp_path / "rules")
     path = rules_dir / "unknowns.yaml"
     text = path.read_text(encoding="utf-8")
     dodge = (
@@ -105,7 +100,7 @@ def test_unknowns_dodge_is_found(tmp_path):
     )
     for field in ("open_wounds", "foot_infection", "pain_level", "symptoms_worsening"):
         text = text.replace(f"when: {field} is unknown\n", f"when: {field} is unknown{dodge}\n")
-    path.write_text(text, encoding="utf-8")
+    write_file(path, text)
     rules = load_rules(rules_dir)
     person = {"cleared_by_clinician": True, "other_conditions": ["asthma"]}
     person |= {"diabetes": False, "neuropathy_severity": "mild", "home_remedies_no_relief": False}
@@ -134,8 +129,6 @@ _NAMES = st.sampled_from(
 
 
 def _rule_set(directory: Path, named: list[str]) -> Path:
-    directory.mkdir()
-    shutil.copy(ROOT / "rules" / "techniques.yaml", directory / "techniques.yaml")
     techniques = ["gentle_stroking", "circular_motions", "thumb_pressure", "ankle_leg_massage"]
     lines = ["rules:"]
     for index, name in enumerate(named):
@@ -146,8 +139,7 @@ def _rule_set(directory: Path, named: list[str]) -> Path:
             f"    block: [{techniques[index % len(techniques)]}]",
             f"    warn: {{code: named-{index}, severity: caution, message: Named {index}.}}",
         ]
-    (directory / "named.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return directory
+    return with_default_catalogue(directory, {"named.yaml": "\n".join(lines) + "\n"})
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 
 from neurotriage import RuleError, load_rules
+from tests.rulefiles import write_file
 
 
 def problem_of(tmp_path: Path, data: bytes) -> str:
     """The text of the only problem of a rule file holding ``data``."""
-    path = tmp_path / "rules.yaml"
-    path.write_bytes(data)
+    path = write_file(tmp_path / "rules.yaml", data)
     with pytest.raises(RuleError) as caught:
         load_rules(path)
     (problem,) = caught.value.problems

@@ -9,7 +9,6 @@ name's bytes, and messages show such bytes as ``\\xNN``.
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ import pytest
 from neurotriage import RuleError, load_rules
 from tests.clitools import assert_clean_failure, cli
 from tests.conftest import ROOT
+from tests.rulefiles import copy_rules, with_default_catalogue
 
 OPEN_WOUND = ROOT / "examples" / "open-wound.json"
 CORPUS = ROOT / "tests" / "fixtures" / "corpus" / "examples.jsonl"
@@ -24,7 +24,7 @@ CORPUS = ROOT / "tests" / "fixtures" / "corpus" / "examples.jsonl"
 
 def copy_with(tmp_path: Path, name: bytes, data: bytes) -> Path:
     """A copy of the built-in rules plus a file named ``name`` (raw bytes) holding ``data``."""
-    directory = Path(shutil.copytree(ROOT / "rules", tmp_path / "rules"))
+    directory = copy_rules(tmp_path / "rules")
     with open(os.path.join(os.fsencode(directory), name), "wb") as handle:
         handle.write(data)
     return directory
@@ -94,10 +94,8 @@ def test_lint_names_a_non_utf8_rules_directory_escaped(tmp_path: Path):
     """lint's findings about the whole rule set name its directory printably."""
     directory = os.fsdecode(os.fsencode(tmp_path) + b"/r\xe9gles")
     os.mkdir(directory)
-    shutil.copy(ROOT / "rules" / "techniques.yaml", directory)
-    Path(directory, "r.yaml").write_text(
-        "rules:\n  - {id: r1, description: d, when: diabetes, block: all}\n", encoding="utf-8"
-    )
+    rule = "rules:\n  - {id: r1, description: d, when: diabetes, block: all}\n"
+    with_default_catalogue(Path(directory), {"r.yaml": rule})
     run = cli("lint", "--rules", directory)
     assert f"{tmp_path}/r\\xe9gles: -: warning: no rule reads the field 'pain_level'" in run.out
     run.out.encode("utf-8")

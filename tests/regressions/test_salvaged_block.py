@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from neurotriage import RuleError, load_rules
-from tests.unit.test_loader import with_catalogue
+from tests.rulefiles import with_catalogue
 
 
 @pytest.mark.parametrize("block", ["[[gentle_stroking]]", "[null]", "[1, thumb_pressure]"])

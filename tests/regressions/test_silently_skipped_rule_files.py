@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import resource
-import shutil
 import socket
 import stat
 import subprocess
@@ -25,6 +24,7 @@ from neurotriage.loading import _sources as sources
 from tests.clitools import assert_clean_failure, cli
 from tests.conftest import ROOT
 from tests.robustness._limits import time_limit
+from tests.rulefiles import copy_rules, with_default_catalogue, write, write_file
 
 OPEN_WOUND = ROOT / "examples" / "open-wound.json"
 
@@ -32,7 +32,7 @@ OPEN_WOUND = ROOT / "examples" / "open-wound.json"
 @pytest.fixture
 def rules_dir(tmp_path: Path) -> Path:
     """A copy of the built-in rules/ directory."""
-    return Path(shutil.copytree(ROOT / "rules", tmp_path / "rules"))
+    return copy_rules(tmp_path / "rules")
 
 
 def replace_red_flags(directory: Path, kind: str) -> Path:
@@ -111,8 +111,7 @@ def test_a_hidden_rule_file_is_refused(rules_dir: Path, name: str):
 
 def test_a_hidden_rule_file_is_reported_with_the_other_problems(tmp_path: Path):
     """A hidden rule file's problem comes in the same RuleError as the other files' problems."""
-    (tmp_path / ".old.yml").write_text("rules: []\n", encoding="utf-8")
-    (tmp_path / "a.yaml").write_text("rules: [\n", encoding="utf-8")
+    write(tmp_path, {".old.yml": "rules: []\n", "a.yaml": "rules: [\n"})
     with pytest.raises(RuleError) as caught:
         load_rules(tmp_path)
     assert [p.file for p in caught.value.problems] == [
@@ -123,9 +122,8 @@ def test_a_hidden_rule_file_is_reported_with_the_other_problems(tmp_path: Path):
 
 def test_entries_not_named_like_rule_files_are_still_ignored(rules_dir: Path):
     """README.md, notes, .yaml.bak and a .hidden directory do not change the rule set."""
-    (rules_dir / "README.md").write_text("# notes\n", encoding="utf-8")
+    write(rules_dir, {"README.md": "# notes\n", "old.yaml.bak": "rules: [\n"})
     (rules_dir / "notes").mkdir()
-    (rules_dir / "old.yaml.bak").write_text("rules: [\n", encoding="utf-8")
     (rules_dir / ".git").mkdir()
     os.mkfifo(rules_dir / "pipe")
     assert load_rules(rules_dir).version == load_rules(ROOT / "rules").version
@@ -184,7 +182,7 @@ def test_a_socket_named_like_a_rule_file_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
     """A Unix socket named x.yaml in a rules directory is refused as a socket."""
-    shutil.copy(ROOT / "rules" / "techniques.yaml", tmp_path)
+    with_default_catalogue(tmp_path, {})
     monkeypatch.chdir(tmp_path)  # a short relative address: socket paths have a length limit
     with socket.socket(socket.AF_UNIX) as server:
         server.bind("x.yaml")
@@ -199,7 +197,7 @@ def test_a_file_swapped_for_a_pipe_after_the_check_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
     """The open file is checked again: a FIFO that passed the first check is still refused."""
-    shutil.copy(ROOT / "rules" / "techniques.yaml", tmp_path)
+    with_default_catalogue(tmp_path, {})
     pipe = tmp_path / "swapped.yaml"
     os.mkfifo(pipe)
     pretend(monkeypatch, pipe, os.stat(tmp_path / "techniques.yaml"))
@@ -228,8 +226,7 @@ def test_a_rule_file_that_grows_after_the_check_is_cut_at_the_limit(
 ):
     """A file larger than its stat said is read no further than the limit and refused."""
     monkeypatch.setattr(sources, "MAX_RULE_FILE_BYTES", 10)
-    grown = tmp_path / "grown.yaml"
-    grown.write_text("rules: []  # more than ten bytes\n", encoding="utf-8")
+    grown = write_file(tmp_path / "grown.yaml", "rules: []  # more than ten bytes\n")
     # what os.stat said before the file grew: a regular file of 5 bytes
     pretend(monkeypatch, grown, os.stat_result((stat.S_IFREG | 0o644, 0, 0, 1, 0, 0, 5, 0, 0, 0)))
     with pytest.raises(RuleError) as caught:

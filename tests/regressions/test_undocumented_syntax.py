@@ -23,7 +23,7 @@ from neurotriage.language import (
 )
 from neurotriage.loading import _yaml
 from neurotriage.profile import field_specs
-from tests.rulesets import ONE_TECHNIQUE
+from tests.rulefiles import ONE_TECHNIQUE, write
 
 PREFIX = (
     "'{}' before a quote is not part of the language (no r, b, u or f strings); "
@@ -225,11 +225,7 @@ def test_a_column_after_non_ascii_text_counts_characters():
 
 def rule_dir(tmp_path: Path, text: str) -> Path:
     """A rule directory with one technique and ``text`` as its rule file."""
-    directory = tmp_path / "rules"
-    directory.mkdir(exist_ok=True)
-    (directory / "techniques.yaml").write_text(ONE_TECHNIQUE, encoding="utf-8")
-    (directory / "rules.yaml").write_text(text, encoding="utf-8")
-    return directory
+    return write(tmp_path / "rules", {"techniques.yaml": ONE_TECHNIQUE, "rules.yaml": text})
 
 
 def test_the_caret_sits_under_the_problem_after_non_ascii_text(tmp_path: Path):

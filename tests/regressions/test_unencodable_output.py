@@ -20,6 +20,7 @@ from neurotriage import Decision, evaluate, load_rules
 from neurotriage.cli._process import ESCAPE, escape_unencodable
 from tests.clitools import many_summary
 from tests.processes import console_command
+from tests.rulefiles import write
 
 RULES = """\
 version: "1.0"
@@ -42,10 +43,7 @@ rules:
 @pytest.fixture
 def french(tmp_path: Path) -> Path:
     """A rule set whose names, descriptions and messages are not ASCII."""
-    directory = tmp_path / "règles"
-    directory.mkdir()
-    (directory / "rules.yaml").write_text(RULES, encoding="utf-8")
-    return directory
+    return write(tmp_path / "règles", {"rules.yaml": RULES})
 
 
 def run_ascii(

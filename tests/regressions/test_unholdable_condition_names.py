@@ -13,25 +13,21 @@ import pytest
 from neurotriage import RuleError, load_rules
 from tests.clitools import assert_clean_failure, cli, write_profile
 from tests.conftest import ROOT, SAFE
-from tests.rulesets import ONE_TECHNIQUE
+from tests.rulefiles import ONE_TECHNIQUE, write
 
 BLANK = "the name is blank; name the condition or leave it out"
 
 
 def rule_dir(tmp_path: Path, name: str) -> Path:
     """A rule directory with one technique and a rule on ``"NAME" in other_conditions``."""
-    directory = tmp_path / "rules"
-    directory.mkdir()
-    (directory / "techniques.yaml").write_text(ONE_TECHNIQUE, encoding="utf-8")
-    (directory / "names.yaml").write_text(
+    rule = (
         "rules:\n"
         "  - id: odd-name\n"
         "    description: A rule on an odd name.\n"
         f"    when: 'open_wounds or \"{name}\" in other_conditions'\n"
-        "    block: all\n",
-        encoding="utf-8",
+        "    block: all\n"
     )
-    return directory
+    return write(tmp_path / "rules", {"techniques.yaml": ONE_TECHNIQUE, "names.yaml": rule})
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import errno
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from neurotriage import RuleError, load_rules
 from neurotriage.loading import _sources as sources
 from tests.clitools import assert_clean_failure, cli
 from tests.conftest import ROOT
+from tests.rulefiles import copy_rules
 
 OPEN_WOUND = ROOT / "examples" / "open-wound.json"
 
@@ -25,7 +25,7 @@ OPEN_WOUND = ROOT / "examples" / "open-wound.json"
 @pytest.fixture
 def rules_dir(tmp_path: Path) -> Path:
     """A copy of the built-in rules/ directory."""
-    return Path(shutil.copytree(ROOT / "rules", tmp_path / "rules"))
+    return copy_rules(tmp_path / "rules")
 
 
 @pytest.fixture

@@ -7,12 +7,10 @@ gentle_stroking allowed; verify passed both and lint found no error.
 
 from __future__ import annotations
 
-import shutil
-
 from neurotriage import evaluate, load_rules
 from neurotriage.analysis import lint, verify
 from tests.clitools import cli
-from tests.conftest import ROOT
+from tests.rulefiles import with_default_catalogue
 
 NO_VERDICT = """\
 rules:
@@ -39,9 +37,7 @@ rules:
 
 
 def _rules(tmp_path, text):
-    shutil.copy(ROOT / "rules" / "techniques.yaml", tmp_path / "techniques.yaml")
-    (tmp_path / "rules.yaml").write_text(text, encoding="utf-8")
-    return tmp_path
+    return with_default_catalogue(tmp_path, {"rules.yaml": text})
 
 
 def test_block_without_verdict_fails_verify_and_lint(tmp_path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from neurotriage import RuleError, load_rules
-from tests.conftest import ROOT
+from tests.rulefiles import with_default_catalogue
 
 
 @pytest.mark.parametrize(
@@ -17,8 +17,7 @@ from tests.conftest import ROOT
 )
 def test_control_character_is_a_located_rule_error(tmp_path, text, line, column, code):
     """Found by the robustness tests: load_rules raised yaml.reader.ReaderError."""
-    (tmp_path / "techniques.yaml").write_text((ROOT / "rules" / "techniques.yaml").read_text())
-    (tmp_path / "rules.yaml").write_text(text)
+    with_default_catalogue(tmp_path, {"rules.yaml": text})
     with pytest.raises(RuleError) as caught:
         load_rules(tmp_path)
     assert (caught.value.line, caught.value.column) == (line, column)

@@ -3,26 +3,10 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 
-from neurotriage import RuleError, load_rules
-from tests.conftest import ROOT
-
-
-def rule_dir(tmp_path: Path, text: str) -> Path:
-    """A rule directory with the default catalogue and ``text`` as its rule file."""
-    (tmp_path / "techniques.yaml").write_text((ROOT / "rules" / "techniques.yaml").read_text())
-    (tmp_path / "rules.yaml").write_text(text)
-    return tmp_path
-
-
-def load_error(directory: Path) -> RuleError:
-    """The RuleError loading ``directory`` raises."""
-    with pytest.raises(RuleError) as caught:
-        load_rules(directory)
-    return caught.value
+from tests.rulefiles import load_error, with_default_catalogue
 
 
 @pytest.mark.parametrize(
@@ -34,14 +18,14 @@ def load_error(directory: Path) -> RuleError:
 )
 def test_deep_nesting_is_a_rule_error_not_a_recursion_error(tmp_path, text, column):
     """YAML nested thousands deep gives a located RuleError (it raised RecursionError)."""
-    error = load_error(rule_dir(tmp_path, text))
+    error = load_error(with_default_catalogue(tmp_path, {"rules.yaml": text}))
     assert (error.line, error.column) == (1, column)
     assert error.problems[0].message == "YAML syntax error: nested more than 50 levels deep"
 
 
 def test_self_referencing_alias_is_a_rule_error(tmp_path):
     """``&a [*a]`` gives a RuleError at the alias (it raised RecursionError)."""
-    error = load_error(rule_dir(tmp_path, "a: &a [*a]\n"))
+    error = load_error(with_default_catalogue(tmp_path, {"rules.yaml": "a: &a [*a]\n"}))
     assert (error.line, error.column) == (1, 8)
     assert error.problems[0].message == (
         "YAML syntax error: aliases (*name) are not allowed in rule files; write the value out"
@@ -54,7 +38,7 @@ def test_billion_laughs_is_refused_at_once(tmp_path):
         f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]\n" for i in range(1, 10)
     )
     started = time.perf_counter()
-    error = load_error(rule_dir(tmp_path, text))
+    error = load_error(with_default_catalogue(tmp_path, {"rules.yaml": text}))
     assert time.perf_counter() - started < 2
     assert (error.line, error.column) == (2, 10)
     assert "aliases (*name) are not allowed" in str(error)

@@ -12,9 +12,8 @@ import pytest
 from pydantic import ValidationError
 
 from neurotriage import evaluate, evaluate_many
-from tests.clitools import many_summary
+from tests.clitools import assert_clean_failure, cli, many_summary
 from tests.conftest import SAFE
-from tests.unit.test_cli import assert_clean_failure, cli
 
 TEN_MB = 10 * 1024 * 1024
 

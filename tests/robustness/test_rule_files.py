@@ -20,8 +20,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from neurotriage import Decision, RuleError, RuleSet, evaluate, load_rules
-from tests.conftest import CONDITION_FIELDS, ROOT, SAFE, SESSION_FIELDS, available_backends
+from tests.conftest import CONDITION_FIELDS, SAFE, SESSION_FIELDS, available_backends
 from tests.robustness._limits import time_limit
+from tests.rulefiles import with_default_catalogue
 
 #: Planted payloads create this file if anything ever runs them.
 SENTINEL = Path(tempfile.gettempdir()) / f"neurotriage-robustness-sentinel-{os.getpid()}"
@@ -249,13 +250,13 @@ def check_rule_directory(directory: Path) -> None:
         assert all(d == decisions[0] for d in decisions), profile
 
 
-def write_rule_directory(root: Path, text: str) -> Path:
-    """A directory with the default technique catalogue and ``text`` as its rule file."""
-    (root / "techniques.yaml").write_text(
-        (ROOT / "rules" / "techniques.yaml").read_text(encoding="utf-8"), encoding="utf-8"
-    )
-    (root / "rules.yaml").write_text(text, encoding="utf-8", errors="surrogatepass")
-    return root
+def write_rule_directory(root: Path, text: str | bytes) -> Path:
+    """A directory with the default technique catalogue and ``text`` as its rule file.
+
+    Text is written as UTF-8, lone surrogates included; bytes are written as they are.
+    """
+    data = text if isinstance(text, bytes) else text.encode("utf-8", errors="surrogatepass")
+    return with_default_catalogue(root, {"rules.yaml": data})
 
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -292,9 +293,7 @@ def test_random_conditions_compile_and_agree_or_raise_rule_error(when, effect):
 def test_random_bytes_as_a_rule_file(data):
     """Arbitrary bytes as a rule file (not UTF-8, not YAML) give a RuleError, never a crash."""
     with tempfile.TemporaryDirectory() as root:
-        directory = write_rule_directory(Path(root), "")
-        (directory / "rules.yaml").write_bytes(data)
-        check_rule_directory(directory)
+        check_rule_directory(write_rule_directory(Path(root), data))
 
 
 @pytest.mark.parametrize("when", PAYLOADS)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import shutil
 import subprocess
 import sys
 import sysconfig
@@ -22,6 +21,7 @@ from neurotriage.engines import backends_summary, durable_available
 from neurotriage.profile import field_specs
 from tests.clitools import Run, assert_clean_failure, cli, write_profile
 from tests.conftest import CONDITION_FIELDS, ROOT, SAFE, SESSION_FIELDS
+from tests.rulefiles import BROKEN_RULES, SOAK_CATALOGUE, copy_rules, write
 
 EXAMPLES = sorted((ROOT / "examples").glob("*.json"))
 EXAMPLE_IDS = [path.stem for path in EXAMPLES]
@@ -263,17 +263,15 @@ def test_empty_profile_says_each_reason_once():
 
 def test_partly_blocked_techniques_list_their_own_reasons(tmp_path):
     """When only some techniques are blocked, each lists its own reasons under it."""
-    directory = tmp_path / "rules"
-    shutil.copytree(ROOT / "rules", directory)
-    (directory / "thumb.yaml").write_text(
+    thumb = (
         "rules:\n"
         "  - id: no-thumb\n"
         "    description: Moderate pain rules out thumb pressure.\n"
         "    when: pain_level >= 5\n"
         "    block: [thumb_pressure]\n"
-        "    verdict: proceed\n",
-        encoding="utf-8",
+        "    verdict: proceed\n"
     )
+    directory = copy_rules(tmp_path / "rules", {"thumb.yaml": thumb})
     run = cli("evaluate", "--rules", directory, write_profile(tmp_path, {**SAFE, "pain_level": 5}))
     assert _section(run.out.splitlines(), "Blocked techniques:") == [
         "  - Thumb pressure (thumb_pressure)",
@@ -497,16 +495,6 @@ def test_explain_shows_the_decision_first():
 
 # --- custom rules -------------------------------------------------------------------------
 
-#: The one-technique catalogue both custom rule sets use.
-SOAK_CATALOGUE = """\
-techniques:
-  - id: soak
-    name: Warm soak
-    area: whole foot
-    how_to: Soak the feet in lukewarm water.
-    pressure_ceiling: light
-"""
-
 CUSTOM_RULES = (
     'version: "1.0"\n'
     + SOAK_CATALOGUE
@@ -530,34 +518,17 @@ rules:
 """
 )
 
-BROKEN_RULES = (
-    SOAK_CATALOGUE
-    + """\
-rules:
-  - id: bad-field
-    description: A misspelt field.
-    when: pain_levle >= 7
-    block: all
-"""
-)
-
 
 @pytest.fixture
 def custom_rules(tmp_path: Path) -> Path:
     """A directory holding a small, valid rule set."""
-    directory = tmp_path / "custom"
-    directory.mkdir()
-    (directory / "catalogue.yaml").write_text(CUSTOM_RULES, encoding="utf-8")
-    return directory
+    return write(tmp_path / "custom", {"catalogue.yaml": CUSTOM_RULES})
 
 
 @pytest.fixture
 def broken_rules(tmp_path: Path) -> Path:
     """A directory holding a rule file whose condition names an unknown field."""
-    directory = tmp_path / "broken"
-    directory.mkdir()
-    (directory / "catalogue.yaml").write_text(BROKEN_RULES, encoding="utf-8")
-    return directory
+    return write(tmp_path / "broken", {"catalogue.yaml": BROKEN_RULES})
 
 
 @pytest.mark.parametrize(
@@ -628,10 +599,8 @@ def test_broken_rule_directory_exits_2_naming_file_rule_and_line(tmp_path, broke
 
 def test_broken_rules_report_every_problem(tmp_path, broken_rules):
     """Every problem in the rule files is reported in the one error."""
-    (broken_rules / "more.yaml").write_text(
-        "rules:\n  - id: no-effect\n    description: Does nothing.\n    when: diabetes\n",
-        encoding="utf-8",
-    )
+    more = "rules:\n  - id: no-effect\n    description: Does nothing.\n    when: diabetes\n"
+    write(broken_rules, {"more.yaml": more})
     run = cli("evaluate", "--rules", broken_rules, write_profile(tmp_path, SAFE))
     assert_clean_failure(run)
     assert run.err.startswith("neurotriage: error: 2 problems in rule set:\n")

@@ -18,9 +18,9 @@ from neurotriage import BackendError, Decision, WorkerError, default_rules, eval
 from neurotriage.analysis import input_space
 from neurotriage.cli import main
 from neurotriage.cli._inputs import MAX_PROFILE_BYTES
-from tests.clitools import many_summary
+from tests.clitools import Run, assert_clean_failure, cli, many_summary
 from tests.conftest import ROOT, SAFE
-from tests.unit.test_cli import BROKEN_RULES, Run, assert_clean_failure, cli
+from tests.rulefiles import BROKEN_RULES, write
 
 EXAMPLES = sorted((ROOT / "examples").glob("*.json"))
 
@@ -405,9 +405,7 @@ def test_unusable_output_exits_2_and_leaves_files_alone(tmp_path, target, messag
 
 def test_broken_rules_exit_2_before_any_record(tmp_path):
     """A broken rule set gives exit 2 with the located problem and no output file."""
-    rules_dir = tmp_path / "broken"
-    rules_dir.mkdir()
-    (rules_dir / "catalogue.yaml").write_text(BROKEN_RULES, encoding="utf-8")
+    rules_dir = write(tmp_path / "broken", {"catalogue.yaml": BROKEN_RULES})
     run, records = run_many(tmp_path, jsonl(SAFE), "--rules", str(rules_dir))
     assert_clean_failure(run)
     assert run.err.startswith("neurotriage: error: 1 problem in rule set:\n")

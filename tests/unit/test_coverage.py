@@ -14,7 +14,7 @@ from neurotriage import Profile, RuleSet, evaluate, load_rules
 from neurotriage.analysis import CoverageRecorder, RuleCoverage, rule_coverage
 from tests.clitools import assert_clean_failure, cli
 from tests.conftest import FIXTURES, ROOT
-from tests.rulesets import ONE_TECHNIQUE, TWO_FLAGS
+from tests.rulefiles import ONE_TECHNIQUE, TWO_FLAGS, write, write_file
 
 CORPUS = FIXTURES / "corpus" / "examples.jsonl"
 
@@ -55,8 +55,8 @@ def counted(profiles: list[dict[str, Any]], rules: RuleSet | None = None) -> Cou
     return counts
 
 
-def write(path: Path, text: str) -> Path:
-    """Write ``text`` to ``path`` and return it."""
+def write_corpus(path: Path, text: str) -> Path:
+    """Write the corpus ``text`` to ``path`` and return it."""
     path.write_text(text, encoding="utf-8")
     return path
 
@@ -64,10 +64,7 @@ def write(path: Path, text: str) -> Path:
 @pytest.fixture
 def small(tmp_path) -> Path:
     """The small rule set as a one-file directory."""
-    directory = tmp_path / "rules"
-    directory.mkdir()
-    write(directory / "small.yaml", SMALL)
-    return directory
+    return write(tmp_path / "rules", {"small.yaml": SMALL})
 
 
 # --- the corpus fixture -------------------------------------------------------------------
@@ -217,7 +214,7 @@ def test_empty_recorder():
 
 def test_cli_text_is_exact(small, tmp_path):
     """The text report: a summary line, every rule with its count and place, then never-fired."""
-    corpus = write(tmp_path / "corpus.jsonl", SMALL_CORPUS)
+    corpus = write_corpus(tmp_path / "corpus.jsonl", SMALL_CORPUS)
     run = cli("coverage", "--rules", small, corpus)
     assert (run.code, run.err) == (0, "")
     file = small / "small.yaml"
@@ -302,7 +299,7 @@ def test_cli_reads_standard_input(small):
 )
 def test_cli_fail_under(small, tmp_path, threshold, code):
     """--fail-under exits 1 when fewer rules fired than asked, 0 at or above; report printed."""
-    corpus = write(tmp_path / "corpus.jsonl", SMALL_CORPUS)
+    corpus = write_corpus(tmp_path / "corpus.jsonl", SMALL_CORPUS)
     run = cli("coverage", "--rules", small, "--fail-under", threshold, corpus)
     assert (run.code, run.err) == (code, "")
     assert "2 of 4 rules fired (50.0%)" in run.out
@@ -317,7 +314,7 @@ def test_cli_fail_under_uses_the_unrounded_share(tmp_path):
 
 def test_cli_bad_lines_are_named_by_number(tmp_path):
     """A line that is not JSON or not a valid profile exits 2 naming its line number."""
-    corpus = write(
+    corpus = write_corpus(
         tmp_path / "bad.jsonl",
         '{"open_wounds": true}\n\nnot json\n{"pain_level": 11}\n',
     )
@@ -358,7 +355,7 @@ def test_cli_bad_lines_are_named_by_number(tmp_path):
 )
 def test_cli_each_kind_of_bad_line(tmp_path, line, problem):
     """Each kind of bad line is reported with its number and what is wrong."""
-    corpus = write(tmp_path / "bad.jsonl", f'{{"open_wounds": false}}\n{line}\n')
+    corpus = write_corpus(tmp_path / "bad.jsonl", f'{{"open_wounds": false}}\n{line}\n')
     run = cli("coverage", corpus)
     assert_clean_failure(run)
     assert run.err == f"neurotriage: error: {corpus}: {problem}\n"
@@ -366,7 +363,7 @@ def test_cli_each_kind_of_bad_line(tmp_path, line, problem):
 
 def test_cli_reports_five_bad_lines_and_counts_the_rest(tmp_path):
     """Many bad lines: the first five are shown and the rest counted."""
-    corpus = write(tmp_path / "bad.jsonl", "".join(f'{{"f{n}": 1}}\n' for n in range(1, 8)))
+    corpus = write_corpus(tmp_path / "bad.jsonl", "".join(f'{{"f{n}": 1}}\n' for n in range(1, 8)))
     run = cli("coverage", corpus)
     assert_clean_failure(run)
     shown = "; ".join(
@@ -378,15 +375,15 @@ def test_cli_reports_five_bad_lines_and_counts_the_rest(tmp_path):
 def test_cli_blank_lines_are_skipped(small, tmp_path):
     """Blank and whitespace-only lines are skipped, not counted and not errors."""
     padded = "\n" + SMALL_CORPUS.replace("\n", "\n   \n", 1) + "\n\t\n"
-    plain = cli("coverage", "--rules", small, write(tmp_path / "plain.jsonl", SMALL_CORPUS))
-    run = cli("coverage", "--rules", small, write(tmp_path / "padded.jsonl", padded))
+    plain = cli("coverage", "--rules", small, write_corpus(tmp_path / "plain.jsonl", SMALL_CORPUS))
+    run = cli("coverage", "--rules", small, write_corpus(tmp_path / "padded.jsonl", padded))
     assert (run.code, run.err) == (0, "")
     assert run.out == plain.out
 
 
 def test_cli_line_numbers_count_blank_lines(tmp_path):
     """The line number of a bad line counts the blank lines before it."""
-    corpus = write(tmp_path / "bad.jsonl", '\n\n{"open_wounds": true}\n\n{oops}\n')
+    corpus = write_corpus(tmp_path / "bad.jsonl", '\n\n{"open_wounds": true}\n\n{oops}\n')
     run = cli("coverage", corpus)
     assert_clean_failure(run)
     assert run.err.startswith(f"neurotriage: error: {corpus}: line 5 is not valid JSON: ")
@@ -403,7 +400,7 @@ def test_cli_crlf_and_byte_order_mark(small, tmp_path):
 
 def test_cli_line_separator_inside_a_string_is_not_a_line_break(small, tmp_path):
     """A raw U+2028 inside a JSON string is part of the line, as JSON Lines defines it."""
-    corpus = write(
+    corpus = write_corpus(
         tmp_path / "u2028.jsonl",
         '{"other_conditions": ["heart\u2028disease"], "open_wounds": true}\n{"pain_level": 8}\n',
     )
@@ -415,7 +412,7 @@ def test_cli_line_separator_inside_a_string_is_not_a_line_break(small, tmp_path)
 @pytest.mark.parametrize("text", ["", "\n\n  \n"], ids=["empty", "only-blank-lines"])
 def test_cli_empty_corpus(small, tmp_path, text):
     """An empty corpus is not an error: 0 profiles, nothing fired, exit 0 without a threshold."""
-    corpus = write(tmp_path / "empty.jsonl", text)
+    corpus = write_corpus(tmp_path / "empty.jsonl", text)
     run = cli("coverage", "--rules", small, corpus)
     assert (run.code, run.err) == (0, "")
     file = small / "small.yaml"
@@ -435,7 +432,9 @@ def test_cli_empty_corpus(small, tmp_path, text):
 
 def test_cli_empty_corpus_json(small, tmp_path):
     """An empty corpus in JSON: zero evaluations, zero percent, every rule never fired."""
-    run = cli("coverage", "--rules", small, "--format", "json", write(tmp_path / "e.jsonl", ""))
+    run = cli(
+        "coverage", "--rules", small, "--format", "json", write_corpus(tmp_path / "e.jsonl", "")
+    )
     assert (run.code, run.err) == (0, "")
     data = json.loads(run.out)
     assert (data["evaluations"], data["percent"]) == (0, 0.0)
@@ -452,7 +451,7 @@ def test_cli_missing_corpus(tmp_path):
 
 def test_cli_bad_rules_exit_2(tmp_path):
     """--rules naming a broken rule set exits 2 before reading the corpus."""
-    broken = write(tmp_path / "broken.yaml", "rules:\n  - id: r1\n")
+    broken = write_file(tmp_path / "broken.yaml", "rules:\n  - id: r1\n")
     run = cli("coverage", "--rules", broken, CORPUS)
     assert_clean_failure(run)
     assert run.err == (

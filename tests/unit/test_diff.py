@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import shutil
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from neurotriage.analysis import Change, ChangeGroup, diff, input_space
 from neurotriage.decision import Outcome
 from tests.clitools import Run, assert_clean_failure, cli
 from tests.conftest import ROOT
+from tests.rulefiles import copy_rules, edit, write, write_file
 
 DIFF = Path(__file__).resolve().parents[1] / "fixtures" / "diff"
 RULES = ROOT / "rules"
@@ -92,15 +92,12 @@ def group_rows(changes: list[dict[str, Any]] | tuple[Change, ...]) -> frozenset[
 
 def variant(directory: Path, edits: dict[str, tuple[str, str]], extra: dict[str, str]) -> Path:
     """A copy of the built-in rules with ``edits`` ({file: (old, new)}) and ``extra`` files."""
-    shutil.copytree(RULES, directory)
+    copy_rules(directory)
     for name, (old, new) in edits.items():
         path = directory / name
-        text = path.read_text(encoding="utf-8")
-        assert text.count(old) == 1, f"{old!r} is not once in {name}"
-        path.write_text(text.replace(old, new), encoding="utf-8")
-    for name, text in extra.items():
-        (directory / name).write_text(text, encoding="utf-8")
-    return directory
+        assert path.read_text(encoding="utf-8").count(old) == 1, f"{old!r} is not once in {name}"
+        edit(path, old, new)
+    return write(directory, extra)
 
 
 def json_diff(old: Path, new: Path) -> tuple[Run, dict[str, Any]]:
@@ -152,9 +149,10 @@ def stricter(tmp_path_factory) -> tuple[Path, Run, dict[str, Any]]:
 @pytest.fixture(scope="module")
 def new_technique(tmp_path_factory) -> tuple[Path, Run, dict[str, Any]]:
     """A fifth technique in the catalogue; no rule names it, ``block: all`` covers it."""
-    path = variant(tmp_path_factory.mktemp("technique") / "rules", {}, {})
-    with (path / "techniques.yaml").open("a", encoding="utf-8") as handle:
-        handle.write(NEW_TECHNIQUE)
+    catalogue = (RULES / "techniques.yaml").read_text(encoding="utf-8") + NEW_TECHNIQUE
+    path = variant(
+        tmp_path_factory.mktemp("technique") / "rules", {}, {"techniques.yaml": catalogue}
+    )
     return (path, *json_diff(RULES, path))
 
 
@@ -338,10 +336,8 @@ def edited(directory: Path, name: str) -> Path:
     old, new, _ = EDITS[name]
     if old:
         assert BASE.count(old) == 1, f"{old!r} is not once in base.yaml"
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / "base.yaml"  # the same name: an unedited copy has the same version
-    path.write_text(BASE.replace(old, new) if old else BASE, encoding="utf-8")
-    return path
+    # the same name: an unedited copy has the same version
+    return write_file(directory / "base.yaml", BASE.replace(old, new) if old else BASE)
 
 
 @pytest.mark.parametrize("name", list(EDITS))
@@ -552,8 +548,7 @@ def test_cli_missing_rules_exit_2(tmp_path, side):
 
 def test_cli_broken_rules_exit_2(tmp_path):
     """A rule file with errors exits 2 with every problem located."""
-    broken = tmp_path / "broken.yaml"
-    broken.write_text("rules:\n  - id: r1\n", encoding="utf-8")
+    broken = write_file(tmp_path / "broken.yaml", "rules:\n  - id: r1\n")
     run = cli("diff", DIFF / "base.yaml", broken)
     assert_clean_failure(run)
     assert run.err == (

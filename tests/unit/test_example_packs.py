@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ from neurotriage.analysis import counterfactuals, diff, lint, rule_coverage, ver
 from neurotriage.strategies import profiles, profiles_firing, red_flag_profiles
 from tests.clitools import assert_clean_failure, cli, write_profile
 from tests.conftest import ROOT, available_backends
+from tests.rulefiles import copy_rules, edit, write_file
 
 CALF = ROOT / "examples" / "packs" / "calf-check"
 RULES = load_rules(CALF)
@@ -75,13 +75,13 @@ def test_the_pack_lints_clean():
 
 def unsafe_copy(directory: Path) -> Path:
     """calf-check with a red flag that blocks only calf kneading, and no invariant behind it."""
-    copy = Path(shutil.copytree(CALF, directory / "calf-check-unsafe"))
+    copy = copy_rules(directory / "calf-check-unsafe", source=CALF)
     flags = copy / "red-flags.yaml"
     text = flags.read_text(encoding="utf-8")
     safe = "    when: calf_swelling\n    block: all\n"
     assert safe in text
     text = text.replace(safe, "    when: calf_swelling\n    block: [calf_kneading]\n")
-    flags.write_text(text.split("invariants:")[0], encoding="utf-8")
+    write_file(flags, text.split("invariants:")[0])
     return copy
 
 
@@ -180,10 +180,8 @@ def test_profiles_firing_a_pack_rule(profile: object):
 
 def edited_copy(directory: Path, old: str, new: str) -> Path:
     """calf-check with ``old`` replaced by ``new`` in its pack.yaml."""
-    copy = Path(shutil.copytree(CALF, directory / "calf-check-edited"))
-    text = (copy / "pack.yaml").read_text(encoding="utf-8")
-    assert old in text
-    (copy / "pack.yaml").write_text(text.replace(old, new), encoding="utf-8")
+    copy = copy_rules(directory / "calf-check-edited", source=CALF)
+    edit(copy / "pack.yaml", old, new)
     return copy
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from neurotriage import load_rules
 from neurotriage.decision import Outcome
-from tests.unit.test_loader import load_error, shown, with_catalogue
+from tests.rulefiles import load_error, shown, with_catalogue
 
 RULES = """\
 rules:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -12,7 +11,8 @@ from hypothesis import strategies as st
 from neurotriage import default_rules, load_rules
 from neurotriage.analysis import lint, lint_path
 from tests.clitools import cli
-from tests.conftest import FIXTURES, ROOT
+from tests.conftest import FIXTURES
+from tests.rulefiles import with_default_catalogue, write
 
 LINT = FIXTURES / "lint"
 
@@ -88,7 +88,7 @@ def test_shadowing_counts_questions(tmp_path):
         "    ask: [open_wounds]\n"
         "    source: {document: test, section: ask}\n"
     )
-    (tmp_path / "r.yaml").write_text(text, encoding="utf-8")
+    write(tmp_path, {"r.yaml": text})
     assert [f.code for f in lint_path(tmp_path) if f.code != "unread-field"] == []
 
 
@@ -204,8 +204,7 @@ def test_shadowed_matches_removing_each_rule(tmp_path_factory, picks):
             f"  - id: r{index}\n    description: Rule {index}.\n"
             f"    when: {first} and {second}\n{effect}"
         )
-    (directory / "r.yaml").write_text(text, encoding="utf-8")
-    shutil.copy(ROOT / "rules" / "techniques.yaml", directory)
+    with_default_catalogue(directory, {"r.yaml": text})
     rules = load_rules(directory)
     shadowed = [f.item_id for f in lint(rules) if f.code == "shadowed-rule"]
     assert sorted(shadowed) == sorted(_shadowed_by_removal(rules))

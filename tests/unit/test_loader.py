@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pickle
-import shutil
 from pathlib import Path
 
 import pytest
@@ -20,62 +19,18 @@ from neurotriage import (
 )
 from neurotriage.pipeline.compiled import compiled_engine
 from tests.conftest import available_backends
-
-DEFAULT_RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
-
-#: A small technique catalogue for custom rule sets.
-TECHNIQUES = """\
-techniques:
-  - id: gentle_stroking
-    name: Gentle stroking
-    area: foot
-    how_to: Stroke lightly.
-    pressure_ceiling: light
-  - id: thumb_pressure
-    name: Thumb pressure
-    area: foot
-    how_to: Press softly.
-    pressure_ceiling: light
-"""
-
-THERAPIES = """\
-therapies:
-  - id: yoga
-    name: Yoga
-    description: Gentle stretching.
-    note: Ask your doctor first.
-"""
-
-
-def write(directory: Path, files: dict[str, str]) -> Path:
-    """Write each ``{name: text}`` into ``directory`` (created if needed); return it."""
-    directory.mkdir(parents=True, exist_ok=True)
-    for name, text in files.items():
-        (directory / name).write_text(text, encoding="utf-8")
-    return directory
-
-
-def with_catalogue(directory: Path, files: dict[str, str]) -> Path:
-    """Write ``files`` next to the small technique catalogue."""
-    return write(directory, {"techniques.yaml": TECHNIQUES, **files})
-
-
-def rule_file(when: str, *, effect: str = "    block: all\n", rule_id: str = "r1") -> str:
-    """One rule with a one-line ``when`` on line 4 (the rule's ``id`` is on line 2)."""
-    return f"rules:\n  - id: {rule_id}\n    description: A rule.\n    when: {when}\n{effect}"
-
-
-def load_error(path: Path) -> RuleError:
-    """The RuleError that loading ``path`` raises."""
-    with pytest.raises(RuleError) as info:
-        load_rules(path)
-    return info.value
-
-
-def shown(directory: Path, expected: list[str]) -> list[str]:
-    """``expected`` with ``<dir>`` replaced by ``directory``."""
-    return [text.replace("<dir>", str(directory)) for text in expected]
-
+from tests.rulefiles import (
+    DEFAULT_RULES,
+    TECHNIQUES,
+    THERAPIES,
+    copy_rules,
+    load_error,
+    rule_file,
+    shown,
+    with_catalogue,
+    write,
+    write_file,
+)
 
 # --- one test per kind of error ---------------------------------------------------
 
@@ -944,8 +899,7 @@ def test_custom_rule_set_where_no_rule_fires(tmp_path: Path, backend: str):
 
 def test_single_file_loads(tmp_path: Path, backend: str):
     """load_rules accepts a single file holding the catalogue and the rules together."""
-    path = tmp_path / "all.yaml"
-    path.write_text(TECHNIQUES + CUSTOM_RULES, encoding="utf-8")
+    path = write_file(tmp_path / "all.yaml", TECHNIQUES + CUSTOM_RULES)
     ruleset = load_rules(path)
     assert [r.id for r in ruleset.rules] == ["high-pain-no-thumbs", "wounds", "ask-pain"]
     assert {r.file for r in ruleset.rules} == {str(path)}
@@ -955,8 +909,7 @@ def test_single_file_loads(tmp_path: Path, backend: str):
 
 def test_single_file_errors_name_the_file(tmp_path: Path):
     """Errors in a single file loaded directly name that file."""
-    path = tmp_path / "all.yaml"
-    path.write_text(TECHNIQUES + rule_file("diabetis"), encoding="utf-8")
+    path = write_file(tmp_path / "all.yaml", TECHNIQUES + rule_file("diabetis"))
     error = load_error(path)
     assert [str(p) for p in error.problems] == [
         (
@@ -984,7 +937,7 @@ def test_default_rules_load(rules: RuleSet):
 
 def test_default_rules_is_the_rules_directory():
     """default_rules() is the rule set in the project's rules/ directory."""
-    assert default_rules().version == load_rules(DEFAULT_RULES_DIR).version
+    assert default_rules().version == load_rules(DEFAULT_RULES).version
 
 
 def test_default_rule_ids_are_unique(rules: RuleSet):
@@ -1023,14 +976,13 @@ def test_default_catalogue_is_the_contract(rules: RuleSet):
 
 def test_ruleset_version_is_stable_and_tracks_content(tmp_path: Path):
     """The version is the same for two loads of the same files and changes when one changes."""
-    copy = tmp_path / "rules"
-    shutil.copytree(DEFAULT_RULES_DIR, copy)
+    copy = copy_rules(tmp_path / "rules")
     first, second = load_rules(copy), load_rules(copy)
     assert first.version == second.version
     assert first.version.startswith("2026.11.0+")
     assert first.version == default_rules().version
     session = copy / "session.yaml"
-    session.write_text(session.read_text(encoding="utf-8") + "# a comment\n", encoding="utf-8")
+    write_file(session, session.read_text(encoding="utf-8") + "# a comment\n")
     changed = load_rules(copy)
     assert changed.version != first.version
     assert changed.version.startswith("2026.11.0+")

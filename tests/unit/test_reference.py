@@ -14,7 +14,8 @@ from neurotriage.analysis import input_space
 from neurotriage.engines import reference
 from neurotriage.engines.reference import ReferenceEngine
 from tests.conftest import ROOT
-from tests.properties.test_hypothesis import PROFILES
+from tests.properties.profiles import PROFILES
+from tests.rulefiles import with_default_catalogue
 
 #: Thresholds of every kind and named list items, so the classes are not trivial.
 THRESHOLDS = """\
@@ -41,10 +42,7 @@ SHAPES = {
 
 def rule_set(directory: Path, rules: str) -> RuleSet:
     """The default catalogue with ``rules`` as its only rule file."""
-    directory.mkdir(exist_ok=True)
-    (directory / "techniques.yaml").write_text((ROOT / "rules" / "techniques.yaml").read_text())
-    (directory / "rules.yaml").write_text(rules)
-    return load_rules(directory)
+    return load_rules(with_default_catalogue(directory, {"rules.yaml": rules}))
 
 
 @pytest.fixture(scope="module")

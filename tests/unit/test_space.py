@@ -9,7 +9,7 @@ from neurotriage import Profile, default_rules, evaluate, load_rules
 from neurotriage.analysis import input_space
 from neurotriage.strategies import profiles
 from tests.conftest import available_backends
-from tests.unit.test_loader import with_catalogue
+from tests.rulefiles import with_catalogue
 
 CUSTOM = """\
 rules:

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from neurotriage import Profile, RuleSet, default_rules, evaluate, load_rules
 from neurotriage.strategies import profiles, profiles_firing, red_flag_profiles
 from tests.conftest import CONDITION_FIELDS
-from tests.unit.test_loader import with_catalogue
+from tests.rulefiles import with_catalogue
 
 #: Few examples per test: every draw is checked, and the classes are weighted evenly.
 FEW = settings(

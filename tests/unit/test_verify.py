@@ -11,7 +11,8 @@ from neurotriage import Profile, default_rules, evaluate, load_rules
 from neurotriage.analysis import input_space, verify
 from neurotriage.decision import Outcome
 from tests.clitools import assert_clean_failure, cli
-from tests.conftest import FIXTURES, ROOT, requires_durable
+from tests.conftest import FIXTURES, requires_durable
+from tests.rulefiles import copy_rules, edit, write
 
 UNSAFE = FIXTURES / "unsafe-unknown-pain"
 BUILT_IN = (
@@ -95,13 +96,8 @@ def test_counterexamples_are_real():
 
 
 def _write_variant(tmp_path: Path, old: str, new: str, name: str = "session.yaml") -> Path:
-    target = tmp_path / "rules"
-    target.mkdir()
-    for path in (ROOT / "rules").glob("*.yaml"):
-        (target / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
-    text = (target / name).read_text(encoding="utf-8")
-    assert old in text
-    (target / name).write_text(text.replace(old, new, 1), encoding="utf-8")
+    target = copy_rules(tmp_path / "rules")
+    edit(target / name, old, new)
     return target
 
 
@@ -211,5 +207,5 @@ def test_cli_verify_json():
 
 def test_cli_verify_bad_rules_exit_2(tmp_path):
     """A rule set that does not load is a clean exit 2, not a verification result."""
-    (tmp_path / "r.yaml").write_text("rules: [", encoding="utf-8")
+    write(tmp_path, {"r.yaml": "rules: ["})
     assert_clean_failure(cli("verify", "--rules", tmp_path))

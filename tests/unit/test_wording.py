@@ -17,6 +17,7 @@ from neurotriage import load_rules
 from neurotriage.analysis import RuleSetDiff, WordingChange, diff
 from tests.clitools import cli
 from tests.conftest import FIXTURES
+from tests.rulefiles import write_file
 
 W = WordingChange
 
@@ -183,24 +184,21 @@ EDITS: dict[str, tuple[str, str, tuple[WordingChange, ...], bool]] = {
 }
 
 
-def rule_file(directory: Path, text: str, name: str = "base.yaml") -> Path:
-    """``text`` written as one rule file in ``directory``."""
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / name
-    path.write_text(text, encoding="utf-8")
-    return path
+def base_file(directory: Path, text: str) -> Path:
+    """``text`` written as base.yaml, the one rule file of ``directory``."""
+    return write_file(directory / "base.yaml", text)
 
 
 def edited(directory: Path, name: str) -> Path:
     """OLD with edit ``name`` applied, written into ``directory``."""
     old, new, _, _ = EDITS[name]
     assert OLD.count(old) == 1, f"{old!r} is not once in the old rule set"
-    return rule_file(directory, OLD.replace(old, new))
+    return base_file(directory, OLD.replace(old, new))
 
 
 def old_and(tmp_path: Path, name: str) -> RuleSetDiff:
     """diff() of OLD and its edit ``name``."""
-    old = rule_file(tmp_path / "old", OLD)
+    old = base_file(tmp_path / "old", OLD)
     return diff(load_rules(old), load_rules(edited(tmp_path / "new", name)))
 
 
@@ -216,10 +214,10 @@ def test_each_text_is_compared(tmp_path, name):
 
 def test_removed_rule_that_decided_nothing_is_listed(tmp_path):
     """A rule removed without changing any decision is still listed, with its texts."""
-    with_rule = rule_file(
+    with_rule = base_file(
         tmp_path / "with", OLD.replace("  - id: firm\n", NEW_RULE + "  - id: firm\n")
     )
-    result = diff(load_rules(with_rule), load_rules(rule_file(tmp_path / "old", OLD)))
+    result = diff(load_rules(with_rule), load_rules(base_file(tmp_path / "old", OLD)))
     assert result.changed == 0
     assert [(w.item, w.kind) for w in result.wording] == [
         ("rule very-severe-pain description", "removed"),
@@ -233,8 +231,8 @@ def test_severity_no_class_shows_is_listed(tmp_path):
     edit = OLD.replace(
         'when: requested_pressure == "firm"', 'when: requested_pressure == "moderate"'
     )
-    new = rule_file(tmp_path / "new", edit.replace("severity: caution", "severity: info"))
-    result = diff(load_rules(rule_file(tmp_path / "old", OLD)), load_rules(new))
+    new = base_file(tmp_path / "new", edit.replace("severity: caution", "severity: info"))
+    result = diff(load_rules(base_file(tmp_path / "old", OLD)), load_rules(new))
     assert result.wording == (W("warning firm severity", "caution", "info"),)
     aspects = {change.aspect for group in result.groups for change in group.changes}
     assert "warning firm severity" not in aspects
@@ -251,7 +249,8 @@ def test_new_technique_lists_every_text_and_its_ceiling(tmp_path):
         ),
     )
     result = diff(
-        load_rules(rule_file(tmp_path / "old", OLD)), load_rules(rule_file(tmp_path / "new", edit))
+        load_rules(base_file(tmp_path / "old", OLD)),
+        load_rules(base_file(tmp_path / "new", edit)),
     )
     assert result.wording == (
         W("technique soak name", None, "Soak"),
@@ -270,7 +269,8 @@ def test_entries_come_in_section_order(tmp_path):
         edit = edit.replace(old, new)
     edit = edit.replace("name: Gentle stroking", "name: Stroking")
     result = diff(
-        load_rules(rule_file(tmp_path / "old", OLD)), load_rules(rule_file(tmp_path / "new", edit))
+        load_rules(base_file(tmp_path / "old", OLD)),
+        load_rules(base_file(tmp_path / "new", edit)),
     )
     assert [w.item for w in result.wording] == [
         "version",
@@ -288,9 +288,9 @@ def test_entries_come_in_section_order(tmp_path):
 
 def test_text_report_of_wording_only(tmp_path):
     """The text report counts the wording changes, shows each in full and asks for a review."""
-    old = rule_file(tmp_path / "old", OLD)
+    old = base_file(tmp_path / "old", OLD)
     edit = OLD.replace(EDITS["therapy-removed"][0], "").replace(*EDITS["how-to-multiline"][:2])
-    new = rule_file(tmp_path / "new", edit.replace('version: "1.0"', 'version: "1.1"'))
+    new = base_file(tmp_path / "new", edit.replace('version: "1.0"', 'version: "1.1"'))
     run = cli("diff", old, new)
     assert (run.code, run.err) == (0, "")
     assert run.out == (
@@ -319,7 +319,7 @@ def test_text_report_of_wording_only(tmp_path):
 
 def test_text_report_of_an_added_entry(tmp_path):
     """An added entry is marked (added) and shows only its new text."""
-    old = rule_file(tmp_path / "old", OLD)
+    old = base_file(tmp_path / "old", OLD)
     new = edited(tmp_path / "new", "source-added")
     run = cli("diff", old, new)
     assert (run.code, run.err) == (0, "")
@@ -336,7 +336,7 @@ def test_text_report_of_an_added_entry(tmp_path):
 
 def test_json_report_lists_wording(tmp_path):
     """--format json has a "wording" list: item, before and after, null where missing."""
-    old = rule_file(tmp_path / "old", OLD)
+    old = base_file(tmp_path / "old", OLD)
     run = cli("diff", "--format", "json", old, edited(tmp_path / "new", "invariant-changed"))
     assert (run.code, run.err) == (0, "")
     data = json.loads(run.out)

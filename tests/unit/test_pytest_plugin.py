@@ -2,37 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 import neurotriage.pipeline.evaluation
-from tests.plugintools import CHILD, combined_percent, expected_report, section
-from tests.rulesets import ONE_TECHNIQUE, TWO_FLAGS
-
-#: Two profiles the child run's tests evaluate.
-WOUND: dict[str, Any] = {"open_wounds": True}
-READY: dict[str, Any] = {
-    "diabetes": False,
-    "neuropathy_severity": "mild",
-    "pain_level": 3,
-    "symptoms_worsening": False,
-    "open_wounds": False,
-    "foot_infection": False,
-    "home_remedies_no_relief": False,
-    "other_conditions": [],
-    "cleared_by_clinician": True,
-}
-
-USER_TESTS = f"""
-import neurotriage
-
-def test_wound():
-    assert neurotriage.evaluate({WOUND!r}, backend="reference").verdict == "see_doctor"
-
-def test_ready():
-    assert neurotriage.evaluate({READY!r}, backend="reference").verdict == "proceed"
-"""
+from tests.plugintools import (
+    CHILD,
+    READY,
+    USER_TESTS,
+    WOUND,
+    combined_percent,
+    expected_report,
+    section,
+)
+from tests.rulefiles import ONE_TECHNIQUE, TWO_FLAGS
 
 NO_EVALUATE = """
 def test_nothing():

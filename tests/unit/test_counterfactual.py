@@ -16,8 +16,7 @@ from neurotriage.cli._summary import counterfactuals_text
 from neurotriage.strategies import profiles
 from tests.clitools import cli, write_profile
 from tests.conftest import ROOT, SAFE
-from tests.rulesets import TWO_FLAGS
-from tests.unit.test_loader import with_catalogue
+from tests.rulefiles import TWO_FLAGS, with_catalogue
 
 EXAMPLES = ROOT / "examples"
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -13,44 +12,7 @@ from neurotriage import Profile, RuleError, default_rules, evaluate, load_rules
 from neurotriage.fields import PackModel, specs_of
 from neurotriage.pack import PROFILE_PACK
 from tests.conftest import ROOT
-
-TECHNIQUES = """\
-techniques:
-  - {id: stroking, name: Stroking, area: leg, how_to: Stroke lightly., pressure_ceiling: light}
-"""
-RULES = """\
-rules:
-  - id: swollen
-    description: A swollen calf rules out massage.
-    when: swollen
-    block: all
-    refer: see_doctor
-    verdict: see_doctor
-  - id: unknown-swollen
-    description: We need to know.
-    when: swollen is unknown
-    block: all
-    verdict: needs_answers
-    ask: [swollen]
-"""
-PACK = """\
-id: tiny
-version: "2.0"
-title: A tiny pack
-fields:
-  swollen: {type: bool, question: "Is one calf swollen?"}
-  age: {type: int, min: 0, max: 120}
-red_flags: swollen
-"""
-
-
-def write_pack(directory: Path, pack: str = PACK, rules: str = RULES) -> Path:
-    """A pack directory: ``pack`` as pack.yaml, the one-technique catalogue and ``rules``."""
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / "pack.yaml").write_text(textwrap.dedent(pack), encoding="utf-8")
-    (directory / "techniques.yaml").write_text(TECHNIQUES, encoding="utf-8")
-    (directory / "rules.yaml").write_text(rules, encoding="utf-8")
-    return directory
+from tests.rulefiles import PACK, PACK_RULES, PACK_TECHNIQUES, write, write_pack
 
 
 def problems(directory: Path, **kwargs: object) -> list[str]:
@@ -94,16 +56,16 @@ def test_the_default_pack_file_is_the_builtin_profile_pack():
 
 
 def test_a_directory_without_pack_file_reads_profile(tmp_path: Path):
-    (tmp_path / "techniques.yaml").write_text(TECHNIQUES, encoding="utf-8")
-    (tmp_path / "r.yaml").write_text(
-        "rules:\n  - {id: w, description: W., when: open_wounds, block: all, verdict: stop}\n",
-        encoding="utf-8",
-    )
+    rule = "rules:\n  - {id: w, description: W., when: open_wounds, block: all, verdict: stop}\n"
+    write(tmp_path, {"techniques.yaml": PACK_TECHNIQUES, "r.yaml": rule})
     assert load_rules(tmp_path).pack is PROFILE_PACK
 
 
 def test_conditions_are_checked_against_the_packs_fields(tmp_path: Path):
-    rules = RULES + "  - {id: bad, description: B., when: open_wounds, block: all, verdict: stop}\n"
+    rules = (
+        PACK_RULES
+        + "  - {id: bad, description: B., when: open_wounds, block: all, verdict: stop}\n"
+    )
     found = problems(write_pack(tmp_path, rules=rules))
     assert len(found) == 1
     assert "rules.yaml:14:38" in found[0]
@@ -215,8 +177,7 @@ def test_a_model_that_differs_from_the_pack_file_is_refused(tmp_path: Path):
 
 
 def test_a_model_without_a_pack_file(tmp_path: Path):
-    (tmp_path / "techniques.yaml").write_text(TECHNIQUES, encoding="utf-8")
-    (tmp_path / "rules.yaml").write_text(RULES, encoding="utf-8")
+    write(tmp_path, {"techniques.yaml": PACK_TECHNIQUES, "rules.yaml": PACK_RULES})
     rules = load_rules(tmp_path, model=CalfModel)
     assert rules.pack.id == "calf-model"
     assert rules.pack.red_flags is None
@@ -259,7 +220,7 @@ def test_a_bad_top_level_key_does_not_hide_the_fields_problems(tmp_path: Path):
 
 def test_rule_files_declare_the_packs_version(tmp_path: Path):
     """A rule file's version that differs from pack.yaml's is a located error: one version."""
-    directory = write_pack(tmp_path, rules='version: "3.0"\n' + RULES)
+    directory = write_pack(tmp_path, rules='version: "3.0"\n' + PACK_RULES)
     found = problems(directory)
     assert len(found) == 1
     assert found[0].startswith(
@@ -267,5 +228,5 @@ def test_rule_files_declare_the_packs_version(tmp_path: Path):
         f"{directory}/pack.yaml; declare one version for the rule set"
     )
     assert load_rules(
-        write_pack(tmp_path / "b", rules='version: "2.0"\n' + RULES)
+        write_pack(tmp_path / "b", rules='version: "2.0"\n' + PACK_RULES)
     ).version.startswith("2.0+")
