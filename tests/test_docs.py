@@ -241,7 +241,7 @@ def test_the_shell_maps_tmp_and_runs_the_command_in_process(tmp_path: Path):
     assert shell.run("echo '{\"open_wounds\": true}' > /tmp/p.json") == ""
     assert (tmp_path / "p.json").read_text() == '{"open_wounds": true}\n'
     assert shell.run("neurotriage evaluate /tmp/p.json | head -1") == (
-        "Verdict: see_doctor (see a doctor; do not massage your feet for now)\n"
+        "Verdict: see_doctor (see a doctor; no massage for now)\n"
     )
     assert shell.run("neurotriage evaluate /tmp/nosuch.json") == (
         "neurotriage: error: cannot read /tmp/nosuch.json: No such file or directory\n"
@@ -270,6 +270,6 @@ def test_update_rewrites_stale_output_and_keeps_elisions(tmp_path: Path):
     assert check(page, update=False) != []
     assert check(page, update=True) == []
     assert page.read_text() == (
-        f"{head}Verdict: see_doctor (see a doctor; do not massage your feet for now)\n"
+        f"{head}Verdict: see_doctor (see a doctor; no massage for now)\n"
         "...\n$ echo $?\n0\n```\n"
     )

@@ -174,7 +174,7 @@ def test_installed_package_imports_and_loads_rules_from_the_install(installed, e
         ),
         pytest.param(
             OPEN_WOUND,
-            "Verdict: see_doctor (see a doctor; do not massage your feet for now)",
+            "Verdict: see_doctor (see a doctor; no massage for now)",
             id="open-wound",
         ),
     ],

@@ -88,7 +88,7 @@ SUMMARY_KEY_LINES = [
     pytest.param(
         "open-wound",
         [
-            "Verdict: see_doctor (see a doctor; do not massage your feet for now)",
+            "Verdict: see_doctor (see a doctor; no massage for now)",
             "Referral: see_doctor",
             (
                 "  - Open wounds on the feet must be seen by a doctor; do not massage the feet."
@@ -566,7 +566,7 @@ def test_explain_with_custom_rules_is_exact(tmp_path, custom_rules):
     assert (run.code, run.err) == (0, "")
     version_ = load_rules(custom_rules).version
     assert run.out == (
-        "Verdict: see_doctor (see a doctor; do not massage your feet for now)\n"
+        "Verdict: see_doctor (see a doctor; no massage for now)\n"
         "Referral: see_doctor\n"
         "Allowed techniques: none\n"
         "Fired rules (1):\n"

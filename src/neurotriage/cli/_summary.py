@@ -39,7 +39,7 @@ VERDICT_TEXT = {
     ),
     "needs_answers": "some answers are missing; nothing is allowed until they are given",
     "needs_clearance": "ask your doctor before starting; nothing is allowed until you are cleared",
-    "see_doctor": "see a doctor; do not massage your feet for now",
+    "see_doctor": "see a doctor; no massage for now",
     "stop": "stop the massage now",
 }
 
