@@ -270,6 +270,5 @@ def test_update_rewrites_stale_output_and_keeps_elisions(tmp_path: Path):
     assert check(page, update=False) != []
     assert check(page, update=True) == []
     assert page.read_text() == (
-        f"{head}Verdict: see_doctor (see a doctor; no massage for now)\n"
-        "...\n$ echo $?\n0\n```\n"
+        f"{head}Verdict: see_doctor (see a doctor; no massage for now)\n...\n$ echo $?\n0\n```\n"
     )
