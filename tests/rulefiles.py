@@ -60,20 +60,6 @@ DEFAULT_RULES = ROOT / "rules"
 
 # --- texts --------------------------------------------------------------------------------
 
-#: A small technique catalogue (two light techniques) for custom rule sets.
-TECHNIQUES = """\
-techniques:
-  - id: gentle_stroking
-    name: Gentle stroking
-    area: foot
-    how_to: Stroke lightly.
-    pressure_ceiling: light
-  - id: thumb_pressure
-    name: Thumb pressure
-    area: foot
-    how_to: Press softly.
-    pressure_ceiling: light
-"""
 
 #: A therapy catalogue of one therapy.
 THERAPIES = """\
@@ -93,6 +79,18 @@ techniques:
     how_to: Stroke lightly.
     pressure_ceiling: light
 """
+
+#: A small technique catalogue (two light techniques) for custom rule sets.
+TECHNIQUES = (
+    ONE_TECHNIQUE
+    + """\
+  - id: thumb_pressure
+    name: Thumb pressure
+    area: foot
+    how_to: Press softly.
+    pressure_ceiling: light
+"""
+)
 
 #: Two red-flag rules with the same effect (open wounds, foot infection).
 TWO_FLAGS = """\

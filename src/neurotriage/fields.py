@@ -103,7 +103,7 @@ class PackModel(BaseModel):
         return cls.model_validate(parsed)
 
     def __reduce__(self) -> Any:
-        specs = getattr(type(self), _GENERATED, None)
+        specs = generated_specs(type(self))
         if specs is None:
             return super().__reduce__()
         # a model built by build_model() is not importable: rebuild it, then the instance
