@@ -13,6 +13,7 @@ from neurotriage._errors import (
     PackMismatchError,
     RuleError,
     RuleProblem,
+    UndecidedError,
     WorkerError,
 )
 from neurotriage.decision import (
@@ -65,6 +66,7 @@ __all__ = [
     "RuleSet",
     "Severity",
     "TherapySuggestion",
+    "UndecidedError",
     "Verdict",
     "WorkerError",
     "__version__",

@@ -11,6 +11,7 @@ __all__ = [
     "PackMismatchError",
     "RuleError",
     "RuleProblem",
+    "UndecidedError",
     "WorkerError",
 ]
 
@@ -25,6 +26,21 @@ class BackendError(NeurotriageError, RuntimeError):
 
 class PackMismatchError(NeurotriageError, ValueError):
     """Two rule sets were to be compared, but their packs read different input models."""
+
+
+class UndecidedError(NeurotriageError, RuntimeError):
+    """The solver could not decide a property within its time budget.
+
+    ``property`` names it. Nothing is reported as proved when this is raised.
+    """
+
+    def __init__(self, property_id: str, seconds: float) -> None:
+        self.property = property_id
+        self.seconds = seconds
+        super().__init__(
+            f"could not decide the property {property_id} within the time budget of "
+            f"{seconds:g} s per query; nothing was proved (raise the budget with --time-budget)"
+        )
 
 
 #: ``str(RuleError)`` lists at most this many problems, then says how many more

@@ -8,6 +8,7 @@ minutes. Every analysis now checks the size first and refuses at once.
 
 from __future__ import annotations
 
+import functools
 import io
 import sys
 import time
@@ -49,13 +50,14 @@ def _named(tmp_path: Path, count: int) -> Path:
     return copy_rules(directory, {"named.yaml": named})
 
 
-def test_twelve_names_size_is_exact_and_verify_refuses(tmp_path):
-    """12 names: the size is exact, and verify, lint and diff refuse before any work."""
+def test_twelve_names_size_is_exact_and_enumeration_refuses(tmp_path):
+    """12 names: the size is exact; enumerating analyses refuse before any work."""
     rules = load_rules(_named(tmp_path, 12))
     space = input_space(rules)
     assert space.size == 104_976 // 3 * (1 + 1 + 2**12)
     assert len(space.values["other_conditions"]) == 4_098
-    for analysis in (verify, lint, lambda r: diff(r, r)):
+    enumerated = functools.partial(verify, method="enumeration")
+    for analysis in (enumerated, lint, lambda r: diff(r, r)):
         started = time.perf_counter()
         with pytest.raises(SpaceTooLargeError) as info:
             analysis(rules)
@@ -65,9 +67,15 @@ def test_twelve_names_size_is_exact_and_verify_refuses(tmp_path):
         assert info.value.fields[0].classes == 4_098
 
 
+def test_twelve_names_are_proved(tmp_path):
+    """The 143,397,216 classes that made verify run out of memory are proved in seconds."""
+    report = verify(load_rules(_named(tmp_path, 12)))
+    assert (report.method, report.space_size, report.ok) == ("symbolic", 143_397_216, True)
+
+
 def test_cli_refuses_with_size_limit_and_fields(tmp_path):
     """The CLI exits 2 with the size, the limit and the field that makes it large."""
-    run = cli("verify", "--rules", _named(tmp_path, 12))
+    run = cli("verify", "--method", "enumeration", "--rules", _named(tmp_path, 12))
     assert_clean_failure(run)
     assert run.err.startswith(
         "neurotriage: error: verify would walk 143,397,216 classes of input, more than the "
@@ -177,11 +185,17 @@ def test_lint_shadowing_is_not_quadratic_in_rules(tmp_path, rule_set):
 def test_progress_is_reported(tmp_path):
     """verify calls progress(stage, done, total) as it goes."""
     seen = []
-    verify(load_rules(ROOT / "rules"), progress=lambda *args: seen.append(args))
+    rules = load_rules(ROOT / "rules")
+    verify(rules, progress=lambda *args: seen.append(args), method="enumeration")
     stages = [stage for stage, _, _ in seen]
     assert "evaluating rules" in stages
     assert "checking monotone-risk" in stages
     assert all(0 <= done <= total for _, done, total in seen)
+    seen.clear()
+    verify(rules, progress=lambda *args: seen.append(args))
+    stages = [stage for stage, _, _ in seen]
+    assert "proving monotone-risk" in stages
+    assert f"proving invariant {rules.invariants[-1].id}" in stages
 
 
 def test_terminal_progress_draws_only_on_a_terminal():

@@ -29,8 +29,8 @@ BUILT_IN = (
 
 @pytest.fixture(scope="module")
 def report():
-    """The verify report of the default rule set (computed once: about 5 s)."""
-    return verify(default_rules())
+    """The enumerated verify report of the default rule set (computed once: about 5 s)."""
+    return verify(default_rules(), method="enumeration")
 
 
 def test_default_rules_pass_every_property(report):
@@ -63,9 +63,12 @@ def test_default_declares_the_articles_invariants():
 
 def test_unsafe_rule_set_fails_with_the_smallest_counterexample():
     """A rule that leaves thumb pressure allowed on unknown pain is caught, as a pair."""
-    result = {r.id: r for r in verify(load_rules(UNSAFE)).results}
+    result = {r.id: r for r in verify(load_rules(UNSAFE), method="enumeration").results}
     step = result["unknown-not-safer"]
     assert (step.status, step.failures) == ("fail", 1)
+    proved = {r.id: r for r in verify(load_rules(UNSAFE)).results}["unknown-not-safer"]
+    assert (proved.status, proved.failures) == ("fail", None)  # a proof does not count
+    assert proved.counterexample == step.counterexample
     example = step.counterexample
     assert example is not None
     assert example.change == "pain_level: 7 -> unknown"
@@ -140,7 +143,7 @@ def test_verify_rejects_a_non_ruleset():
 @pytest.mark.slow
 def test_durable_backend_agrees_on_every_class():
     """With --backend durable, durable's decisions pass and agree with reference everywhere."""
-    result = verify(default_rules(), backend="durable")
+    result = verify(default_rules(), backend="durable", method="enumeration")
     assert result.ok
     agree = next(r for r in result.results if r.id == "backends-agree")
     assert (agree.status, agree.checked) == ("pass", 104_976)
@@ -149,11 +152,22 @@ def test_durable_backend_agrees_on_every_class():
 
 def test_cli_verify_default_passes():
     """``neurotriage verify`` prints PASS per property and exits 0 on the default rules."""
-    run = cli("verify")
+    run = cli("verify", "--method", "enumeration")
     assert (run.code, run.err) == (0, "")
     lines = run.out.splitlines()
     assert lines[1].startswith("Input space: 104,976 classes, checked in ")
     assert lines[2] == "PASS  partition: 1,602 distinct decisions"
+    proved = cli("verify")
+    assert (proved.code, proved.err) == (0, "")
+    assert proved.out.splitlines()[1].startswith(
+        "Input space: 104,976 classes, proved by the solver in "
+    )
+    assert proved.out.splitlines()[-1] == lines[-1]
+    # the same lines, but for the properties an engine is checked on per rule
+    engine = ("PASS  partition", "PASS  order-free")
+    assert [line for line in proved.out.splitlines()[2:] if not line.startswith(engine)] == [
+        line for line in lines[2:] if not line.startswith(engine)
+    ]
     assert (
         "SKIP  backends-agree: run with --backend durable to compare durable with reference"
         in lines
@@ -166,7 +180,7 @@ def test_cli_verify_unsafe_prints_counterexample_and_exits_1():
     run = cli("verify", "--rules", UNSAFE)
     assert (run.code, run.err) == (1, "")
     assert (
-        "FAIL  unknown-not-safer: 1 of 216 single-field steps\n"
+        "FAIL  unknown-not-safer: violated in a space of 216 single-field steps\n"
         "      smallest counterexample (4 fields set):\n"
         "        step:    pain_level: 7 -> unknown\n"
         '        before:  {"pain_level": 7, "symptoms_worsening": false, "open_wounds": false, '
@@ -178,7 +192,7 @@ def test_cli_verify_unsafe_prints_counterexample_and_exits_1():
         "        problem: unknown allows thumb_pressure, which the known answer blocks\n"
     ) in run.out
     assert (
-        "FAIL  verdict-matches-allowed: 1 of 81 profiles\n"
+        "FAIL  verdict-matches-allowed: violated in a space of 81 profiles\n"
         "      smallest counterexample (3 fields set):\n"
         '        profile: {"symptoms_worsening": false, "open_wounds": false, '
         '"foot_infection": false}\n'
@@ -186,6 +200,8 @@ def test_cli_verify_unsafe_prints_counterexample_and_exits_1():
         "        problem: the verdict is needs_answers, but thumb_pressure is allowed\n"
     ) in run.out
     assert run.out.endswith("9 properties: 5 pass, 3 fail, 1 skipped\n")
+    counted = cli("verify", "--rules", UNSAFE, "--method", "enumeration")
+    assert "FAIL  unknown-not-safer: 1 of 216 single-field steps\n" in counted.out
 
 
 def test_cli_verify_json():

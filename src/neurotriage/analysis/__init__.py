@@ -14,6 +14,7 @@ than run for more than about :data:`MAX_SECONDS` or :data:`MAX_BYTES`.
 from neurotriage.analysis._budget import (
     MAX_BYTES,
     MAX_SECONDS,
+    QUERY_SECONDS,
     FieldSize,
     SpaceTooLargeError,
     check_combinations,
@@ -34,6 +35,7 @@ from neurotriage.analysis._verify import Counterexample, PropertyResult, VerifyR
 __all__ = [
     "MAX_BYTES",
     "MAX_SECONDS",
+    "QUERY_SECONDS",
     "Change",
     "ChangeGroup",
     "Counterexample",

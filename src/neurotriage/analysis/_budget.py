@@ -28,6 +28,7 @@ __all__ = [
     "MAX_BYTES",
     "MAX_FIELD_CLASSES",
     "MAX_SECONDS",
+    "QUERY_SECONDS",
     "Cost",
     "FieldSize",
     "Progress",
@@ -47,6 +48,10 @@ MAX_BYTES = 2 * 1024**3
 #: 17 or more names are tested against would be, and its classes alone would
 #: not fit in memory long before the space is enumerated.
 MAX_FIELD_CLASSES = 2**16 + 3
+
+#: A solver query that takes longer than this (seconds) stops the proof:
+#: the property is reported as undecided, never as passing.
+QUERY_SECONDS = 20.0
 
 #: Called as ``progress(stage, done, total)`` while a long analysis runs.
 Progress = Callable[[str, int, int], None]

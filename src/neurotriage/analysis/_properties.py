@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from neurotriage.analysis._enumerate import Enumeration, condition_checker
 from neurotriage.analysis._space import InputSpace
-from neurotriage.decision import REFERRAL_LEVELS, STARTING_VERDICTS, VERDICTS, Outcome
+from neurotriage.decision import REFERRAL_LEVELS, STARTING_VERDICTS, VERDICTS, Decision, Outcome
 from neurotriage.pack import Pack
 from neurotriage.ruleset import Invariant
 
@@ -25,6 +25,7 @@ __all__ = [
     "check_steps",
     "mismatch",
     "partition",
+    "partition_problems",
     "red_flag_invariant",
     "verdict_matches",
 ]
@@ -193,6 +194,20 @@ def check_invariants(
     return [(counts[k], worst) for k, (_, worst) in enumerate(results)]
 
 
+def partition_problems(decision: Decision, catalogue: set[str]) -> list[str]:
+    """What is wrong with how ``decision`` splits the catalogue (empty: nothing)."""
+    allowed = [t.technique for t in decision.allowed_techniques]
+    blocked = [t.technique for t in decision.blocked_techniques]
+    problems = []
+    if set(allowed) & set(blocked):
+        problems.append(f"both allowed and blocked: {sorted(set(allowed) & set(blocked))}")
+    if set(allowed) | set(blocked) != catalogue or len(allowed) + len(blocked) != len(catalogue):
+        problems.append("allowed and blocked do not cover the catalogue exactly once")
+    if any(not t.reasons for t in decision.blocked_techniques):
+        problems.append("a blocked technique has no reason")
+    return problems
+
+
 def partition(enum: Enumeration) -> tuple[int, Worst]:
     catalogue = set(enum.rules.technique_ids)
     worst = Worst()
@@ -200,18 +215,7 @@ def partition(enum: Enumeration) -> tuple[int, Worst]:
     for index, oid in enumerate(enum.outcome_ids):
         seen.setdefault(oid, index)
     for index in seen.values():
-        decision = enum.decision(index)
-        allowed = [t.technique for t in decision.allowed_techniques]
-        blocked = [t.technique for t in decision.blocked_techniques]
-        problems = []
-        if set(allowed) & set(blocked):
-            problems.append(f"both allowed and blocked: {sorted(set(allowed) & set(blocked))}")
-        if set(allowed) | set(blocked) != catalogue or len(allowed) + len(blocked) != len(
-            catalogue
-        ):
-            problems.append("allowed and blocked do not cover the catalogue exactly once")
-        if any(not t.reasons for t in decision.blocked_techniques):
-            problems.append("a blocked technique has no reason")
+        problems = partition_problems(enum.decision(index), catalogue)
         if problems:
             worst.add(enum.space.known_count(index), index, index, -1, problems)
     return len(seen), worst

@@ -10,13 +10,17 @@ fields (a pair of profiles for the step properties).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import BaseModel
-
-from neurotriage.analysis._budget import VERIFY, VERIFY_DURABLE, Progress, check_cost
+from neurotriage.analysis._budget import (
+    QUERY_SECONDS,
+    VERIFY,
+    VERIFY_DURABLE,
+    Progress,
+    check_cost,
+)
 from neurotriage.analysis._enumerate import Enumeration, enumerate_space
+from neurotriage.analysis._proof import prove
 from neurotriage.analysis._properties import (
     STARTING,
     STEPS,
@@ -28,71 +32,19 @@ from neurotriage.analysis._properties import (
     red_flag_invariant,
     verdict_matches,
 )
+from neurotriage.analysis._report import (
+    Counterexample,
+    Method,
+    PropertyResult,
+    Status,
+    VerifyReport,
+    shown,
+)
 from neurotriage.analysis._space import input_space
 from neurotriage.engines import resolve_backend
 from neurotriage.ruleset import RuleSet
 
 __all__ = ["Counterexample", "PropertyResult", "VerifyReport", "verify"]
-
-Status = Literal["pass", "fail", "skip"]
-
-
-@dataclass(frozen=True)
-class Counterexample:
-    """Where a property fails: one profile, or a pair one step apart.
-
-    ``profiles`` holds one profile, or ``(before, after)`` for a step property,
-    with ``change`` naming the step (``"pain_level: 0 -> 7"``). ``fired`` holds
-    the rules each profile fired; ``problems`` says what is wrong.
-    """
-
-    profiles: tuple[BaseModel, ...]
-    fired: tuple[tuple[str, ...], ...]
-    problems: tuple[str, ...]
-    change: str | None = None
-
-    @property
-    def known_fields(self) -> int:
-        """How many fields the (first) profile sets to other than their default."""
-        first = self.profiles[0]
-        fields = type(first).model_fields
-        return sum(1 for name, info in fields.items() if getattr(first, name) != info.default)
-
-
-@dataclass(frozen=True)
-class PropertyResult:
-    """The verdict on one property over the whole space."""
-
-    id: str
-    description: str
-    kind: Literal["built-in", "invariant"]
-    status: Status
-    checked: int
-    failures: int = 0
-    counterexample: Counterexample | None = None
-    where: str | None = None
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class VerifyReport:
-    """Every property checked on a rule set, with the space and the time it took."""
-
-    ruleset_version: str
-    space_size: int
-    backends: tuple[str, ...]
-    seconds: float
-    results: tuple[PropertyResult, ...]
-
-    @property
-    def ok(self) -> bool:
-        """Whether no property failed."""
-        return all(r.status != "fail" for r in self.results)
-
-    @property
-    def failed(self) -> tuple[PropertyResult, ...]:
-        """The properties that failed."""
-        return tuple(r for r in self.results if r.status == "fail")
 
 
 def _single(enum: Enumeration, worst: Worst) -> Counterexample | None:
@@ -108,16 +60,8 @@ def _pair(enum: Enumeration, worst: Worst) -> Counterexample | None:
     _, low, high, field, problems = worst.best
     before, after = enum.space.profile_at(low), enum.space.profile_at(high)
     name = enum.space.names[field]
-    change = f"{name}: {_shown(getattr(before, name))} -> {_shown(getattr(after, name))}"
+    change = f"{name}: {shown(getattr(before, name))} -> {shown(getattr(after, name))}"
     return Counterexample((before, after), (enum.fired(low), enum.fired(high)), problems, change)
-
-
-def _shown(value: object) -> str:
-    if value is None:
-        return "unknown"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return repr(value) if isinstance(value, str) else str(value)
 
 
 def _result(
@@ -145,21 +89,39 @@ def _staged(progress: Progress | None, stage: str) -> Progress | None:
 
 
 def verify(
-    rules: RuleSet, *, backend: str = "reference", progress: Progress | None = None
+    rules: RuleSet,
+    *,
+    backend: str = "reference",
+    progress: Progress | None = None,
+    method: Method = "symbolic",
+    time_budget: float = QUERY_SECONDS,
 ) -> VerifyReport:
-    """Check every built-in safety property and declared invariant on every class.
+    """Prove every built-in safety property and declared invariant on the whole space.
+
+    ``method="symbolic"`` (the default) asks a solver, at any size of space;
+    ``method="enumeration"`` evaluates every class, as the cross-check (it
+    raises :class:`SpaceTooLargeError` before doing any work on a space too
+    large to enumerate in about a minute and 2 GB).
 
     ``backend="reference"`` checks the reference backend's decisions;
-    ``backend="durable"`` checks durable's and also proves that it agrees
-    with reference on every class (property 7, skipped otherwise).
-    ``progress(stage, done, total)`` is called as the work goes on.
-
-    Raises :class:`SpaceTooLargeError` before doing any work if the input
-    space is too large to check in about a minute and 2 GB.
+    ``backend="durable"`` also proves that durable agrees with reference
+    (property 7, skipped otherwise). ``progress(stage, done, total)`` is
+    called as the work goes on. A solver query that takes longer than
+    ``time_budget`` seconds raises :class:`~neurotriage.UndecidedError`
+    naming the property: nothing is reported as passing without a proof.
     """
     if not isinstance(rules, RuleSet):
         raise TypeError(f"rules must be a RuleSet from load_rules(), not {type(rules).__name__}")
+    if method not in ("symbolic", "enumeration"):
+        raise ValueError(f"method must be 'symbolic' or 'enumeration', not {method!r}")
     chosen = resolve_backend(backend)
+    if method == "enumeration":
+        return _enumerated(rules, chosen, progress)
+    return prove(rules, chosen, progress, time_budget)
+
+
+def _enumerated(rules: RuleSet, chosen: str, progress: Progress | None) -> VerifyReport:
+    """verify() by evaluating every class of the space."""
     started = time.perf_counter()
     space = input_space(rules)
     cost = VERIFY if chosen == "reference" else VERIFY_DURABLE

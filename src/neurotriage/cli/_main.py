@@ -23,6 +23,7 @@ from pydantic import BaseModel
 from neurotriage import __version__
 from neurotriage._errors import NeurotriageError
 from neurotriage.analysis import (
+    QUERY_SECONDS,
     SpaceTooLargeError,
     counterfactuals,
     diff,
@@ -172,6 +173,19 @@ def _percent(text: str) -> float:
     return value
 
 
+def _seconds(text: str) -> float:
+    """A time budget: a positive, finite number of seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value <= 86_400:  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(
+            f"a time budget must be over 0 and at most 86400 s, not {text}"
+        )
+    return value
+
+
 def _analysis_commands(commands: Any, stdout: IO[str], stderr: IO[str]) -> None:
     def rules_option(sub: argparse.ArgumentParser) -> None:
         sub.add_argument(
@@ -194,6 +208,20 @@ def _analysis_commands(commands: Any, stdout: IO[str], stderr: IO[str]) -> None:
         default="reference",
         help="the backend whose decisions are checked; durable is also compared "
         "with reference (default: reference)",
+    )
+    verify_cmd.add_argument(
+        "--method",
+        choices=("symbolic", "enumeration"),
+        default="symbolic",
+        help="prove with the solver, or evaluate every class as a cross-check (default: symbolic)",
+    )
+    verify_cmd.add_argument(
+        "--time-budget",
+        type=_seconds,
+        default=QUERY_SECONDS,
+        metavar="SECONDS",
+        help="give up (exit 2) on a property whose solver query takes longer "
+        f"(default: {QUERY_SECONDS:g})",
     )
     format_option(verify_cmd)
     lint_cmd = commands.add_parser(
@@ -237,7 +265,13 @@ def _run_analysis(
             return EXIT_FOUND if result.less_safe else EXIT_OK
         ruleset = load_rules(args.rules) if args.rules else default_rules()
         if args.command == "verify":
-            report = verify(ruleset, backend=args.backend, progress=progress)
+            report = verify(
+                ruleset,
+                backend=args.backend,
+                progress=progress,
+                method=args.method,
+                time_budget=args.time_budget,
+            )
             stdout.write(output.verify(report))
             return EXIT_OK if report.ok else EXIT_FOUND
     finally:

@@ -64,6 +64,8 @@ def _result_line(result: PropertyResult) -> str:
     where = f" ({result.where})" if result.where else ""
     if result.checked == 1:  # "1 profile", "1 single-field step"
         unit = unit.removesuffix("s")
+    if result.status == "fail" and result.failures is None:  # proved false, not counted
+        return f"FAIL  {name}{where}: violated in a space of {result.checked:,} {unit}"
     if result.status == "fail":
         return f"FAIL  {name}{where}: {result.failures:,} of {result.checked:,} {unit}"
     return f"PASS  {name}{where}: {result.checked:,} {unit}"
@@ -73,7 +75,12 @@ def verify_text(report: VerifyReport) -> str:
     """The verify report for a terminal."""
     lines = [
         f"Rule set {report.ruleset_version}, backend {' + '.join(report.backends)}",
-        f"Input space: {report.space_size:,} classes, checked in {report.seconds:.1f} s",
+        f"Input space: {report.space_size:,} classes, "
+        + (
+            f"proved by the solver in {report.seconds:.1f} s"
+            if report.method == "symbolic"
+            else f"checked in {report.seconds:.1f} s"
+        ),
     ]
     for result in report.results:
         lines.append(_result_line(result))
@@ -110,6 +117,7 @@ def verify_json(report: VerifyReport) -> str:
             "space_size": report.space_size,
             "backends": list(report.backends),
             "seconds": round(report.seconds, 3),
+            "method": report.method,
             "ok": report.ok,
             "properties": [
                 {

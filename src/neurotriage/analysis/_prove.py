@@ -1,0 +1,276 @@
+"""The symbolic proof behind verify(): each property as one query per field or invariant.
+
+Every property is stated as "some profile (or pair of profiles one step
+apart in one field) violates it"; the solver either proves that no such
+profile exists, or returns one. The answer is minimised (:mod:`._search`)
+and then re-evaluated through the engines on every backend available here,
+and the problems printed are those of the real decisions: a counterexample
+the engines do not confirm is an error, never a report.
+
+Nothing here enumerates the space: the number of profiles a property covers
+is counted from the fields' class counts, and an invariant's region by
+enumerating only the fields its condition reads.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+
+from neurotriage.analysis._properties import (
+    STEPS,
+    clearance_relaxes,
+    riskier,
+    unknown_not_safer,
+    verdict_problems,
+)
+from neurotriage.analysis._search import Search
+from neurotriage.analysis._solver import Logic, Term
+from neurotriage.analysis._symbolic import Encoding, Profile, count_where, domains_of
+from neurotriage.decision import REFERRAL_LEVELS, STARTING_VERDICTS, VERDICTS, Outcome
+from neurotriage.engines import durable_available
+from neurotriage.pipeline.combine import combine
+from neurotriage.pipeline.compiled import compiled_engine
+from neurotriage.ruleset import Invariant, RuleSet
+
+__all__ = ["Found", "Prover"]
+
+PairCheck = Callable[[Outcome, Outcome], list[str]]
+_PAIR_CHECKS: dict[str, PairCheck] = {
+    "risk": riskier,
+    "unknown": unknown_not_safer,
+    "clearance": clearance_relaxes,
+}
+
+
+@dataclass(frozen=True)
+class Found:
+    """A confirmed violation: the profile(s), the rules each fired, the real problems."""
+
+    profiles: tuple[BaseModel, ...]
+    fired: tuple[tuple[str, ...], ...]
+    problems: tuple[str, ...]
+    field: str | None = None
+
+
+class Prover:
+    """Proves one rule set's properties symbolically, each query within ``seconds``."""
+
+    def __init__(self, rules: RuleSet, seconds: float) -> None:
+        self.rules = rules
+        self.seconds = seconds
+        self.domains, self.size = domains_of(rules)
+        self.logic = Logic()
+        self.encoding = Encoding(rules, self.domains, self.logic)
+        self.backends = ("reference", "durable") if durable_available() is None else ("reference",)
+
+    # --- counting ----------------------------------------------------------------------------
+
+    def steps(self, kind: str) -> int:
+        """How many pairs of profiles one ``kind`` step apart the space holds."""
+        total = 0
+        for domain in self.domains.values():
+            total += domain.step_count(kind) * (self.size // domain.classes)
+        return total
+
+    def region(self, invariant: Invariant) -> int:
+        """How many classes of the space ``invariant``'s condition holds on."""
+        names = invariant.condition_fields
+        held = count_where(invariant.condition, self.domains)
+        return held * (self.size // math.prod(self.domains[n].classes for n in names))
+
+    # --- single profiles ---------------------------------------------------------------------
+
+    def invariant(self, invariant: Invariant) -> Found | None:
+        """A profile where ``invariant``'s condition holds and its expectations fail."""
+        enc = self.encoding
+        x = enc.profile()
+        search = Search(enc, [x], self.seconds, invariant.id)
+        search.require(enc.formula(invariant.condition, x), self._violates(invariant, x))
+        if not search.holds():
+            return None
+        (values,) = search.smallest(x)
+        return self._confirm([values], lambda o: invariant.violations(o[0]))
+
+    def _violates(self, invariant: Invariant, x: Profile) -> Term:
+        enc, logic = self.encoding, self.logic
+        parts: list[Term] = []
+        catalogue = self.rules.technique_ids
+        if invariant.allowed_only is not None:
+            parts += [enc.allowed(t, x) for t in catalogue if t not in invariant.allowed_only]
+        parts += [enc.allowed(t, x) for t in catalogue if t in invariant.not_allowed]
+        if invariant.referral_at_least is not None:
+            parts.append(logic.negate(enc.referral_at_least(invariant.referral_at_least, x)))
+        if invariant.verdict_in is not None:
+            wanted = [v for v in VERDICTS if v in invariant.verdict_in]
+            parts.append(logic.negate(logic.any_of(enc.verdict_is(v, x) for v in wanted)))
+        parts += [logic.negate(enc.warns(code, x)) for code in sorted(invariant.warns)]
+        return logic.any_of(parts)
+
+    def verdict_matches(self) -> Found | None:
+        """A profile whose verdict invites a start with nothing allowed, or the other way."""
+        enc, logic = self.encoding, self.logic
+        x = enc.profile()
+        search = Search(enc, [x], self.seconds, "verdict-matches-allowed")
+        starting = logic.any_of(enc.verdict_is(v, x) for v in VERDICTS if v in STARTING_VERDICTS)
+        some = logic.any_of(enc.allowed(t, x) for t in self.rules.technique_ids)
+        search.require(
+            logic.any_of(
+                [
+                    logic.all_of([starting, logic.negate(some)]),
+                    logic.all_of([logic.negate(starting), some]),
+                ]
+            )
+        )
+        if not search.holds():
+            return None
+        (values,) = search.smallest(x)
+        return self._confirm([values], lambda o: verdict_problems(o[0]))
+
+    # --- pairs -------------------------------------------------------------------------------
+
+    def step(self, kind: str) -> Found | None:
+        """The smallest pair one ``kind`` step apart (in any field) that breaks its property."""
+        what = next(prop for prop, k, _, _ in STEPS if k == kind)
+        x = self.encoding.profile()
+        search = Search(self.encoding, [x], self.seconds, what)
+        best: tuple[Any, ...] | None = None
+        for position, (name, domain) in enumerate(self.domains.items()):
+            if not domain.step_count(kind):
+                continue
+            search.what = f"{what} (field {name})"
+            found = self._step_in(search, x, name, kind)
+            if found is not None:
+                key = (*self.encoding.key(found[0]), position)
+                if best is None or key < best[0]:
+                    best = (key, name, found)
+        if best is None:
+            return None
+        _, name, (before, after) = best
+        real = self._confirm([before, after], lambda o: _PAIR_CHECKS[kind](o[0], o[1]))
+        return Found(real.profiles, real.fired, real.problems, name)
+
+    def _step_in(
+        self, search: Search, x: Profile, name: str, kind: str
+    ) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        enc = self.encoding
+        reading = {r.id for r in self.rules.rules if name in r.fields}
+        if not reading:
+            return None  # no rule can tell the two profiles apart
+        y = enc.profile(x, [name])
+        with search.trying(y):
+            search.require(self._stepped(name, kind, x, y))
+            low, high = (y, x) if kind == "clearance" else (x, y)
+            search.require(self._breaks(kind, low, high, reading))
+            if not search.holds():
+                return None
+            before, after = search.smallest(x, y)
+            return before, after
+
+    def _stepped(self, name: str, kind: str, x: Profile, y: Profile) -> Term:
+        """``y`` is ``x`` one ``kind`` step further in field ``name``."""
+        logic, domain = self.logic, self.domains[name]
+        xv, yv = x.vars[name], y.vars[name]
+        if not domain.is_list:
+            return logic.any_of(logic.all_of([xv == a, yv == b]) for a, b in domain.steps(kind))
+        if kind == "unknown":
+            return logic.all_of([xv.known, logic.negate(yv.known)])
+        x_items = list(xv.members.values())
+        y_items = list(yv.members.values())
+        empty = logic.negate(logic.any_of(xv.items()))
+        one_more = logic.all_of(
+            [
+                logic.negate(yv.other),
+                *(logic.implies(a, b) for a, b in zip(x_items, y_items, strict=True)),
+                logic.count(y_items) == logic.count(x_items) + 1,
+            ]
+        )
+        to_other = logic.all_of([empty, yv.other])
+        return logic.all_of([xv.known, yv.known, logic.any_of([to_other, one_more])])
+
+    def _breaks(self, kind: str, low: Profile, high: Profile, reading: set[str]) -> Term:
+        """``high``'s decision is less safe than ``low``'s in the way ``kind`` forbids.
+
+        For ``risk``, ``high`` is the riskier profile; for ``unknown``, the one
+        with the unknown answer; for ``clearance``, the one not yet cleared.
+        Only rules that read the changed field can differ between the two.
+        """
+        enc, logic, rules = self.encoding, self.logic, self.rules.rules
+        changing = [
+            t for t in self.rules.technique_ids if any(r.id in reading for r in enc.blockers[t])
+        ]
+        # the riskier (or unknown, or not yet cleared) profile allows something the other does not
+        parts = [
+            logic.all_of([enc.allowed(t, high), logic.negate(enc.allowed(t, low))])
+            for t in changing
+        ]
+        if kind == "unknown":
+            return logic.any_of(parts)
+        top = max(
+            (REFERRAL_LEVELS.index(r.refer) for r in rules if r.id in reading and r.refer),
+            default=0,
+        )
+        for level in REFERRAL_LEVELS[1 : top + 1]:  # a level no reading rule gives cannot change
+            at_low, at_high = enc.referral_at_least(level, low), enc.referral_at_least(level, high)
+            parts.append(logic.all_of([at_low, logic.negate(at_high)]))
+        if kind == "risk":
+            codes = {r.warn.code for r in rules if r.id in reading and r.warn is not None}
+            parts += [
+                logic.all_of([enc.warns(code, low), logic.negate(enc.warns(code, high))])
+                for code in sorted(codes)
+            ]
+        return logic.any_of(parts)
+
+    # --- one profile per rule ----------------------------------------------------------------
+
+    def firing(self) -> dict[str, BaseModel | None]:
+        """For every rule, a profile it fires on (not minimised), or None if it never fires."""
+        enc = self.encoding
+        x = enc.profile()
+        search = Search(enc, [x], self.seconds, "which rules can fire")
+        found: dict[str, BaseModel | None] = {}
+        for rule in self.rules.rules:
+            if search.holds(enc.fires(rule, x)):
+                values = enc.read(search.query, x)
+                found[rule.id] = self.rules.pack.validate(enc.data(values))
+            else:
+                found[rule.id] = None
+        return found
+
+    def own_fields(self, rule_fields: frozenset[str]) -> Iterator[BaseModel]:
+        """Every class of just ``rule_fields`` (the rest at their defaults), as profiles."""
+        names = [name for name in self.domains if name in rule_fields]
+        validate, data = self.rules.pack.validate, self.encoding.data
+        for combo in itertools.product(*(self.domains[n].values() for n in names)):
+            yield validate(data(dict(zip(names, combo, strict=True))))
+
+    # --- confirmation ------------------------------------------------------------------------
+
+    def _confirm(
+        self, found: Sequence[Mapping[str, Any]], problems_of: Callable[[list[Outcome]], list[str]]
+    ) -> Found:
+        """Re-evaluate the solver's profiles on every backend; raise unless all confirm."""
+        profiles = tuple(self.rules.pack.validate(self.encoding.data(v)) for v in found)
+        fired: tuple[tuple[str, ...], ...] = ()
+        problems: list[str] = []
+        for backend in self.backends:
+            engine = compiled_engine(self.rules, backend)
+            fired_sets = [engine.fired(p) for p in profiles]
+            outcomes = [
+                Outcome.of(combine(self.rules, p, f))
+                for p, f in zip(profiles, fired_sets, strict=True)
+            ]
+            problems = problems_of(outcomes)
+            if not problems:
+                raise AssertionError(
+                    f"the solver's counterexample is not confirmed by the {backend} backend: "
+                    f"{[p.model_dump(mode='json') for p in profiles]}"
+                )
+            if backend == "reference":
+                fired = tuple(tuple(sorted(f)) for f in fired_sets)
+        return Found(profiles, fired, tuple(problems))

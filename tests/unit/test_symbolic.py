@@ -1,0 +1,276 @@
+"""The symbolic proof against enumeration: the same answer, property by property.
+
+On every rule set whose space can be enumerated (the fixture packs, variants
+of the default pack with planted faults, and random rule sets drawn by
+hypothesis), verify() by solver and verify() by enumeration must agree on
+each property's status, on how many profiles or steps it covers, and on the
+smallest counterexample, profile by profile.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from neurotriage import RuleError, UndecidedError, default_rules, evaluate, load_rules
+from neurotriage.analysis import VerifyReport, input_space, verify
+from neurotriage.analysis._solver import Query
+from tests.clitools import assert_clean_failure, cli
+from tests.conftest import FIXTURES, ROOT, available_backends, requires_durable
+from tests.generated_packs import write_generated_pack
+from tests.rulefiles import copy_rules, edit, with_catalogue
+
+#: properties about engines, checked on one profile per rule rather than proved
+ON_RULES = {"partition", "order-free", "backends-agree"}
+
+
+def _profiles(example):
+    return [p.model_dump(mode="json") for p in example.profiles]
+
+
+def assert_same(rules, backend="reference") -> VerifyReport:
+    """Symbolic and enumerated verify agree on ``rules``; the symbolic report is returned."""
+    proved = verify(rules, backend=backend)
+    counted = verify(rules, backend=backend, method="enumeration")
+    assert (proved.method, counted.method) == ("symbolic", "enumeration")
+    assert proved.space_size == counted.space_size == input_space(rules).size
+    assert [r.id for r in proved.results] == [r.id for r in counted.results]
+    for ours, theirs in zip(proved.results, counted.results, strict=True):
+        assert (ours.id, ours.status) == (theirs.id, theirs.status)
+        if ours.id in ON_RULES:
+            continue
+        assert (ours.id, ours.checked) == (theirs.id, theirs.checked)
+        if theirs.status != "fail":
+            assert ours.counterexample is None
+            continue
+        assert ours.failures is None  # a proof does not count its counterexamples
+        mine, enumerated = ours.counterexample, theirs.counterexample
+        assert mine is not None
+        assert enumerated is not None
+        assert (ours.id, _profiles(mine)) == (theirs.id, _profiles(enumerated))
+        assert (mine.change, mine.fired, mine.problems) == (
+            enumerated.change,
+            enumerated.fired,
+            enumerated.problems,
+        )
+    return proved
+
+
+def _variant(tmp_path: Path, name: str, old: str, new: str) -> Path:
+    target = copy_rules(tmp_path / "rules")
+    edit(target / name, old, new)
+    return target
+
+
+def test_default_pack_agrees():
+    """The default pack: every property passes both ways, with the same counts."""
+    report = assert_same(default_rules())
+    assert report.ok
+
+
+def test_calf_check_agrees():
+    """The example pack with its own model agrees."""
+    assert assert_same(load_rules(ROOT / "examples" / "packs" / "calf-check")).ok
+
+
+@requires_durable
+def test_durable_agrees_rule_by_rule():
+    """backends-agree: durable against reference on every class of each rule's own fields."""
+    report = verify(default_rules(), backend="durable")
+    agree = next(r for r in report.results if r.id == "backends-agree")
+    assert agree.status == "pass"
+    assert 0 < agree.checked < report.space_size  # far fewer than every class
+    assert report.ok
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new"),
+    [
+        (
+            "session.yaml",
+            'when: requested_pressure >= "moderate"',
+            'when: requested_pressure == "moderate"',
+        ),
+        (
+            "red-flags.yaml",
+            "when: open_wounds\n",
+            "when: open_wounds and not cleared_by_clinician\n",
+        ),
+        ("red-flags.yaml", "when: pain_level >= 7", "when: pain_level >= 8"),
+        ("unknowns.yaml", "open_wounds is unknown", "open_wounds is unknown and diabetes"),
+        ("clearance.yaml", "not cleared_by_clinician", "cleared_by_clinician"),
+    ],
+    ids=[
+        "warning-dropped",
+        "clearance-overrides",
+        "pain-cut-moved",
+        "unknown-narrowed",
+        "inverted",
+    ],
+)
+def test_planted_faults_agree(tmp_path, name, old, new):
+    """A fault planted in the default pack is found both ways, at the same counterexample."""
+    report = assert_same(load_rules(_variant(tmp_path, name, old, new)))
+    assert not report.ok
+
+
+def test_unsafe_fixture_agrees():
+    """The unsafe-unknown-pain fixture fails the same properties, at the same pairs."""
+    report = assert_same(load_rules(FIXTURES / "unsafe-unknown-pain"))
+    assert {r.id for r in report.failed} >= {"unknown-not-safer", "verdict-matches-allowed"}
+
+
+# --- random rule sets ----------------------------------------------------------------------------
+
+ATOMS = (
+    "open_wounds",
+    "foot_infection",
+    "diabetes",
+    "cleared_by_clinician",
+    "symptoms_worsening is unknown",
+    "diabetes is unknown",
+    "pain_level >= 4",
+    "pain_level >= 7",
+    "pain_level < 2",
+    "pain_level is unknown",
+    'neuropathy_severity == "severe"',
+    'neuropathy_severity >= "moderate"',
+    "neuropathy_severity is unknown",
+    '"gout" in other_conditions',
+    '"asthma" in other_conditions',
+    "other_conditions is empty",
+    "other_conditions is not empty",
+    "other_conditions is unknown",
+)
+
+
+def _condition(depth: int = 2) -> st.SearchStrategy[str]:
+    atom = st.sampled_from(ATOMS)
+    if depth == 0:
+        return atom
+    inner = _condition(depth - 1)
+    return st.one_of(
+        atom,
+        inner.map(lambda c: f"not ({c})"),
+        st.tuples(inner, inner).map(lambda p: f"({p[0]}) and ({p[1]})"),
+        st.tuples(inner, inner).map(lambda p: f"({p[0]}) or ({p[1]})"),
+    )
+
+
+@st.composite
+def _rule(draw: st.DrawFn, index: int) -> str:
+    lines = [
+        f"  - id: r{index}",
+        "    description: A drawn rule.",
+        f"    when: {json.dumps(draw(_condition()))}",
+    ]
+    block = draw(st.sampled_from(["all", "[thumb_pressure]", "[gentle_stroking]", None]))
+    if block is not None:
+        lines.append(f"    block: {block}")
+    refer = draw(st.sampled_from([None, "consult_before_starting", "see_doctor", "urgent"]))
+    if refer is not None:
+        lines.append(f"    refer: {refer}")
+    verdict = draw(st.sampled_from([None, "consult_first", "needs_answers", "see_doctor", "stop"]))
+    if verdict is not None:
+        lines.append(f"    verdict: {verdict}")
+    if draw(st.booleans()):
+        code = draw(st.sampled_from(["w1", "w2"]))
+        lines += [
+            "    warn:",
+            f"      code: {code}",
+            "      severity: caution",
+            f"      message: Warning {code}.",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+@st.composite
+def _rule_files(draw: st.DrawFn) -> str:
+    count = draw(st.integers(1, 5))
+    text = "rules:\n" + "".join(draw(_rule(i)) for i in range(count))
+    if draw(st.booleans()):
+        text += (
+            "invariants:\n  - id: drawn\n    description: A drawn invariant.\n"
+            f"    when: {json.dumps(draw(_condition(1)))}\n"
+            + draw(
+                st.sampled_from(
+                    [
+                        "    allowed: none\n",
+                        "    allowed: [gentle_stroking]\n",
+                        "    not_allowed: [thumb_pressure]\n",
+                        "    referral_at_least: see_doctor\n",
+                        "    verdict_in: [stop, see_doctor]\n",
+                        "    warns: w1\n",
+                    ]
+                )
+            )
+        )
+    return text
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(_rule_files())
+def test_random_rule_sets_agree(text):
+    """On drawn rule sets the solver and the enumeration give the same report."""
+    with tempfile.TemporaryDirectory() as scratch:
+        directory = with_catalogue(Path(scratch), {"rules.yaml": text})
+        try:
+            rules = load_rules(directory)
+        except RuleError:
+            return  # a drawn rule set the loader refuses has nothing to prove
+        assert_same(rules)
+
+
+# --- at sizes no enumeration reaches ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def corner_pack(tmp_path_factory):
+    """30 fields, 60 rules, about 1.9 x 10^15 classes; red flag r0 blocks nothing at age >= 95."""
+    return write_generated_pack(tmp_path_factory.mktemp("corner"), fields=30, rules=60, corner=True)
+
+
+def test_a_fault_at_one_corner_of_a_huge_space_is_found(corner_pack):
+    """The planted corner is found and printed exactly, and evaluate() confirms it."""
+    rules = load_rules(corner_pack)
+    report = verify(rules)
+    assert report.space_size > 10**15
+    failed = {r.id: r for r in report.failed}
+    example = failed["red-flags"].counterexample
+    assert example is not None
+    (profile,) = example.profiles
+    assert profile.model_dump(exclude_defaults=True) == {"r0": True, "age": 95}
+    for backend in available_backends():
+        decision = evaluate(profile.model_dump(), rules=rules, backend=backend)
+        assert decision.referral.level == "none"  # the red flag refers to no one there
+    run = cli("verify", "--rules", corner_pack)
+    assert run.code == 1
+    assert '        profile: {"age": 95, "r0": true}\n' in run.out
+
+
+def test_a_query_over_its_budget_stops_with_the_property_named(corner_pack, monkeypatch):
+    """A solver that gives up is an error naming the property (exit 2), never a pass."""
+    rules = load_rules(corner_pack)
+    monkeypatch.setattr(Query, "check", lambda self, *assumptions: "unknown")
+    with pytest.raises(UndecidedError) as info:
+        verify(rules, time_budget=0.5)
+    assert info.value.property == "which rules can fire"
+    assert "within the time budget of 0.5 s" in str(info.value)
+    run = cli("verify", "--rules", corner_pack, "--time-budget", "0.5")
+    assert_clean_failure(run)
+    assert "could not decide the property which rules can fire" in run.err
+
+
+def test_time_budget_must_be_a_positive_number():
+    """--time-budget refuses zero, negative, nan and words (exit 2)."""
+    for bad in ("0", "-1", "nan", "soon"):
+        assert_clean_failure(cli("verify", "--time-budget", bad))
