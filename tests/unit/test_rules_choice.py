@@ -80,8 +80,8 @@ def test_schema_profile_of_a_pack_lists_its_fields():
     assert list(properties) == list(default_rules(CLINICAL).pack.model.model_fields)
 
 
-def test_lint_and_verify_of_the_default_pack_by_name():
-    """``lint`` and ``verify`` with ``--pack`` check the named pack's directory."""
+def test_lint_of_the_default_pack_by_name():
+    """``lint --pack NAME`` lints the named pack's directory."""
     named = cli("lint", "--pack", "foot-massage-for-neuropathy")
     assert named == cli("lint", "--rules", ROOT / "rules")
     assert named.code == 0
