@@ -1,4 +1,4 @@
-"""The built wheel: it ships the default rules and works once installed, from any directory."""
+"""The built wheel: it ships the built-in packs and works once installed, from any directory."""
 
 from __future__ import annotations
 
@@ -102,6 +102,22 @@ def test_wheel_ships_every_default_rule_file(wheel):
             assert archive.read(f"neurotriage/rules/{name}") == (shipped / name).read_bytes()
 
 
+def test_wheel_ships_every_file_of_the_clinical_pack(wheel):
+    """The wheel holds packs/neuropathy-foot-care as neurotriage/packs/..., byte for byte."""
+    shipped = ROOT / "packs" / "neuropathy-foot-care"
+    expected = sorted(p.name for p in shipped.glob("*.yaml"))
+    assert "pack.yaml" in expected
+    assert len(expected) == 11  # the seed's six rule files, four of its own, pack.yaml
+    prefix = "neurotriage/packs/neuropathy-foot-care/"
+    with zipfile.ZipFile(wheel) as archive:
+        in_wheel = sorted(
+            n.removeprefix(prefix) for n in archive.namelist() if n.startswith(prefix)
+        )
+        assert in_wheel == expected
+        for name in expected:
+            assert archive.read(prefix + name) == (shipped / name).read_bytes()
+
+
 def test_wheel_ships_py_typed_and_every_module(wheel):
     """The wheel holds the py.typed marker and every module of the package."""
     package = ROOT / "src" / "neurotriage"
@@ -162,6 +178,50 @@ def test_installed_package_imports_and_loads_rules_from_the_install(installed, e
     }
     assert found["version"] == default_rules().version  # the same rules as the source tree
     assert found["verdict"] == "see_doctor"
+
+
+def test_installed_package_loads_the_clinical_pack_from_the_install(installed, elsewhere):
+    """Installed, default_rules('neuropathy-foot-care') reads the pack shipped in the package."""
+    script = (
+        "import json, neurotriage\n"
+        "rules = neurotriage.default_rules('neuropathy-foot-care')\n"
+        "decision = neurotriage.evaluate({'gangrene': True}, rules=rules, backend='reference')\n"
+        "files = sorted({r.file for r in rules.rules})\n"
+        "print(json.dumps({'version': rules.version, 'files': files,\n"
+        "                  'referral': decision.referral.level}))\n"
+    )
+    done = run([sys.executable, "-c", script], cwd=elsewhere, env=environment(installed))
+    assert (done.returncode, done.stderr) == (0, "")
+    found = json.loads(done.stdout)
+    pack = installed.resolve() / "neurotriage" / "packs" / "neuropathy-foot-care"
+    assert found["files"]
+    for file in found["files"]:
+        assert Path(file).resolve().is_relative_to(pack), file
+    assert found["version"] == default_rules("neuropathy-foot-care").version
+    assert found["referral"] == "urgent"
+
+
+def test_installed_command_takes_the_clinical_pack_by_name(installed, elsewhere):
+    """Installed, ``neurotriage evaluate --pack neuropathy-foot-care`` uses the shipped pack."""
+    profile = elsewhere / "clot.json"
+    profile.write_text('{"dvt_signs": true}', encoding="utf-8")
+    done = run(
+        [
+            sys.executable,
+            "-m",
+            "neurotriage",
+            "evaluate",
+            "--pack",
+            "neuropathy-foot-care",
+            "--backend",
+            "reference",
+            "clot.json",
+        ],
+        cwd=elsewhere,
+        env=environment(installed),
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.splitlines()[1] == "Referral: urgent"
 
 
 @pytest.mark.parametrize(
@@ -237,3 +297,7 @@ def test_sdist_ships_license_makefile_and_constraints(tmp_path):
         names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
     assert {"LICENSE", "Makefile", "constraints.txt", "README.md", "pyproject.toml"} <= names
     assert "rules/red-flags.yaml" in names
+    assert {
+        "packs/neuropathy-foot-care/pack.yaml",
+        "packs/neuropathy-foot-care/urgent.yaml",
+    } <= names

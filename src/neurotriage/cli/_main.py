@@ -36,6 +36,7 @@ from neurotriage.cli._many import run_many, worker_count
 from neurotriage.cli._process import Stopped, escape_unencodable, stop_on_signals
 from neurotriage.cli._progress import TerminalProgress
 from neurotriage.cli._renderers import renderer
+from neurotriage.cli._rules_choice import add_rules_options, chosen_rules, chosen_rules_dir
 from neurotriage.cli._summary import (
     counterfactuals_left_out,
     counterfactuals_text,
@@ -43,7 +44,7 @@ from neurotriage.cli._summary import (
 )
 from neurotriage.decision import Decision
 from neurotriage.engines import BACKENDS, backends_summary, resolve_backend
-from neurotriage.loading import default_rules, default_rules_dir, load_rules
+from neurotriage.loading import load_rules
 from neurotriage.pipeline.evaluation import evaluate
 
 __all__ = ["main", "run"]
@@ -106,9 +107,7 @@ def _parser(stdout: IO[str], stderr: IO[str]) -> _Parser:
 
     def with_rules(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("profile", metavar="FILE", help="a JSON profile, or - for standard input")
-        sub.add_argument(
-            "--rules", metavar="DIR", help="a rule file or directory (default: built-in)"
-        )
+        add_rules_options(sub)
         sub.add_argument("--backend", choices=BACKENDS, help="default: durable where it imports")
 
     evaluate_cmd = commands.add_parser(
@@ -149,15 +148,11 @@ def _parser(stdout: IO[str], stderr: IO[str]) -> _Parser:
         help="write short records: verdict, allowed technique ids, referral level, warning"
         " codes, questions, fired rules and rule set version, not the whole decision",
     )
-    many_cmd.add_argument(
-        "--rules", metavar="DIR", help="a rule file or directory (default: built-in)"
-    )
+    add_rules_options(many_cmd)
     many_cmd.add_argument("--backend", choices=BACKENDS, help="default: durable where it imports")
     schema_cmd = commands.add_parser("schema", out=stdout, err=stderr, help="print a JSON Schema")
     schema_cmd.add_argument("model", choices=("profile", "decision"))
-    schema_cmd.add_argument(
-        "--rules", metavar="DIR", help="the pack whose input model 'profile' is (default: built-in)"
-    )
+    add_rules_options(schema_cmd, "the pack whose input model 'profile' is (default: built-in)")
     _analysis_commands(commands, stdout, stderr)
     return parser
 
@@ -187,11 +182,6 @@ def _seconds(text: str) -> float:
 
 
 def _analysis_commands(commands: Any, stdout: IO[str], stderr: IO[str]) -> None:
-    def rules_option(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument(
-            "--rules", metavar="DIR", help="a rule file or directory (default: built-in)"
-        )
-
     def format_option(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--format", choices=("text", "json"), default="text")
 
@@ -201,7 +191,7 @@ def _analysis_commands(commands: Any, stdout: IO[str], stderr: IO[str]) -> None:
         err=stderr,
         help="prove the safety properties and invariants on the whole input space",
     )
-    rules_option(verify_cmd)
+    add_rules_options(verify_cmd)
     verify_cmd.add_argument(
         "--backend",
         choices=BACKENDS,
@@ -227,13 +217,13 @@ def _analysis_commands(commands: Any, stdout: IO[str], stderr: IO[str]) -> None:
     lint_cmd = commands.add_parser(
         "lint", out=stdout, err=stderr, help="find dead, shadowed and unsourced rules"
     )
-    rules_option(lint_cmd)
+    add_rules_options(lint_cmd)
     format_option(lint_cmd)
     coverage_cmd = commands.add_parser(
         "coverage", out=stdout, err=stderr, help="count the rules a corpus of profiles fires"
     )
     coverage_cmd.add_argument("corpus", metavar="PROFILES.jsonl", help="one JSON profile a line")
-    rules_option(coverage_cmd)
+    add_rules_options(coverage_cmd)
     coverage_cmd.add_argument(
         "--backend", choices=BACKENDS, help="default: durable where it imports"
     )
@@ -256,14 +246,14 @@ def _run_analysis(
     progress = TerminalProgress(args.command, stderr)
     try:
         if args.command == "lint":
-            findings = lint_path(args.rules or default_rules_dir(), progress=progress)
+            findings = lint_path(chosen_rules_dir(args), progress=progress)
             stdout.write(output.lint(findings))
             return EXIT_FOUND if any(f.severity == "error" for f in findings) else EXIT_OK
         if args.command == "diff":
             result = diff(load_rules(args.old), load_rules(args.new), progress=progress)
             stdout.write(output.diff(result))
             return EXIT_FOUND if result.less_safe else EXIT_OK
-        ruleset = load_rules(args.rules) if args.rules else default_rules()
+        ruleset = chosen_rules(args)
         if args.command == "verify":
             report = verify(
                 ruleset,
@@ -290,12 +280,12 @@ def _run(args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stderr: IO[s
     if args.command == "schema":
         model: type[BaseModel] = Decision
         if args.model == "profile":
-            model = (load_rules(args.rules) if args.rules else default_rules()).pack.model
+            model = chosen_rules(args).pack.model
         stdout.write(json.dumps(model.model_json_schema(), indent=2) + "\n")
         return EXIT_OK
     if args.command in ("verify", "lint", "coverage", "diff"):
         return _run_analysis(args, stdin, stdout, stderr)
-    ruleset = load_rules(args.rules) if args.rules else default_rules()
+    ruleset = chosen_rules(args)
     profile = read_profile(args.profile, stdin, ruleset.pack.model)
     backend = resolve_backend(args.backend, warn=False)  # --version says what is available
     decision = evaluate(profile, rules=ruleset, backend=backend)

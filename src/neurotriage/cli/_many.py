@@ -47,9 +47,9 @@ import time
 from typing import IO
 
 from neurotriage.cli._inputs import InputError, Line, json_lines, line_profile
+from neurotriage.cli._rules_choice import chosen_rules
 from neurotriage.decision import VERDICTS, Decision, Verdict
 from neurotriage.engines import BackendName, resolve_backend
-from neurotriage.loading import default_rules, load_rules
 from neurotriage.pipeline.batch import map_ordered, worker_limit, workers_text
 from neurotriage.pipeline.compiled import compiled_engine
 from neurotriage.pipeline.evaluation import evaluate
@@ -317,7 +317,7 @@ def run_many(args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stderr: 
     Unusable rules, backend or files raise (InputError, NeurotriageError)
     before any record is written.
     """
-    rules = load_rules(args.rules) if args.rules else default_rules()
+    rules = chosen_rules(args)
     backend = resolve_backend(args.backend, warn=False)
     compiled_engine(
         rules, backend

@@ -42,7 +42,7 @@ from neurotriage.ruleset import (
     WarningSpec,
 )
 
-__all__ = ["default_rules", "default_rules_dir", "load_rules"]
+__all__ = ["BUILTIN_PACKS", "builtin_pack_dir", "default_rules", "default_rules_dir", "load_rules"]
 
 
 def _catalogue(
@@ -286,16 +286,38 @@ def _raise(collector: Collector) -> NoReturn:
     raise RuleError(ordered)
 
 
-def default_rules_dir() -> Path:
-    packaged = resources.files("neurotriage") / "rules"
-    if packaged.is_dir():
+#: The built-in packs, by id: each one's directory, relative to where the packs are shipped
+#: (the package in a wheel, the project root in a source checkout).
+BUILTIN_PACKS = {
+    "foot-massage-for-neuropathy": "rules",
+    "neuropathy-foot-care": "packs/neuropathy-foot-care",
+}
+#: The pack ``default_rules()`` gives without a name.
+DEFAULT_PACK = "foot-massage-for-neuropathy"
+
+
+def _packs_root() -> Path:
+    packaged = resources.files("neurotriage")
+    if (packaged / "rules").is_dir():  # installed from a wheel: the packs are inside the package
         return Path(str(packaged))
-    # a source checkout or editable install: the rules sit at the project root
-    return Path(__file__).resolve().parents[3] / "rules"
+    # a source checkout or editable install: the packs sit at the project root
+    return Path(__file__).resolve().parents[3]
 
 
-#: The built-in packs, by id: the directory each one is in, relative to the default rules.
-BUILTIN_PACKS = {"foot-massage-for-neuropathy": "."}
+def builtin_pack_dir(name: str) -> Path:
+    """The directory of the built-in pack ``name``.
+
+    ValueError names the built-in packs if there is none called ``name``.
+    """
+    if name not in BUILTIN_PACKS:
+        known = ", ".join(sorted(BUILTIN_PACKS))
+        raise ValueError(f"there is no built-in pack '{name}'; the built-in packs are: {known}")
+    return _packs_root() / BUILTIN_PACKS[name]
+
+
+def default_rules_dir() -> Path:
+    """The directory of the default built-in pack (``foot-massage-for-neuropathy``)."""
+    return builtin_pack_dir(DEFAULT_PACK)
 
 
 def default_rules(name: str | None = None) -> RuleSet:
@@ -303,12 +325,10 @@ def default_rules(name: str | None = None) -> RuleSet:
 
     ValueError names the built-in packs if there is none called ``name``.
     """
-    if name is not None and name not in BUILTIN_PACKS:
-        known = ", ".join(sorted(BUILTIN_PACKS))
-        raise ValueError(f"there is no built-in pack '{name}'; the built-in packs are: {known}")
-    return _builtin(name or "foot-massage-for-neuropathy")
+    directory = builtin_pack_dir(name or DEFAULT_PACK)  # raises for an unknown name
+    return _builtin(directory)
 
 
 @functools.cache
-def _builtin(name: str) -> RuleSet:
-    return load_rules(default_rules_dir() / BUILTIN_PACKS[name])
+def _builtin(directory: Path) -> RuleSet:
+    return load_rules(directory)
