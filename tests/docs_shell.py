@@ -66,6 +66,7 @@ PLACEHOLDERS = {"<seconds>": r"\d+(?:\.\d+)?"}
 #: Where the variable parts are in printed output: what ``--update`` writes as a token.
 VARIABLE = [
     (re.compile(r"(?<=checked in )\d+(?:\.\d+)?(?= s\b)"), "<seconds>"),  # verify
+    (re.compile(r"(?<=proved by the solver in )\d+(?:\.\d+)?(?= s\b)"), "<seconds>"),
     (re.compile(r"(?<=(?:passed|failed) in )\d+\.\d+(?=s\b)"), "<seconds>"),  # pytest
 ]
 #: The commands whose result depends only on their arguments and the files they name:

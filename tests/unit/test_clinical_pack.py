@@ -1,8 +1,8 @@
 """The built-in clinical pack neuropathy-foot-care: its fields, signs, precautions and sources.
 
-Its input space (over 10^14 classes) is too large for the enumerating
-``verify``, so its safety is checked here case by case, by hypothesis, and on
-reduced copies by hand (see docs/clinical-pack.md).
+Its input space (over 10^14 classes) is proved by the symbolic ``verify``
+(tests/unit/test_symbolic.py); here its safety is also checked case by case
+and by hypothesis (see docs/clinical-pack.md).
 """
 
 from __future__ import annotations

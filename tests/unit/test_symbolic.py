@@ -274,3 +274,15 @@ def test_time_budget_must_be_a_positive_number():
     """--time-budget refuses zero, negative, nan and words (exit 2)."""
     for bad in ("0", "-1", "nan", "soon"):
         assert_clean_failure(cli("verify", "--time-budget", bad))
+
+
+def test_the_clinical_pack_is_proved_whole():
+    """neuropathy-foot-care: over 10^12 classes, every property and invariant proved."""
+    rules = default_rules("neuropathy-foot-care")
+    report = verify(rules)
+    assert report.space_size > 10**12
+    assert report.ok
+    assert [r.status for r in report.results].count("pass") == len(report.results) - 1
+    assert {r.id for r in report.results if r.kind == "invariant"} == {
+        inv.id for inv in rules.invariants
+    }

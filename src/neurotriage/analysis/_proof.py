@@ -39,6 +39,7 @@ from neurotriage.ruleset import RuleSet
 __all__ = ["prove"]
 
 _ON_RULES = "checked on real decisions at one profile per rule that can fire"
+_ON_RULES_UNIT = "profiles, one per rule that can fire"
 
 
 def _example(found: Found | None) -> Counterexample | None:
@@ -60,11 +61,14 @@ def _proved(
     kind: Literal["built-in", "invariant"] = "built-in",
     where: str | None = None,
     note: str = "",
+    unit: str | None = None,
 ) -> PropertyResult:
     if found is None:
-        return PropertyResult(id_, description, kind, "pass", checked, where=where, note=note)
+        return PropertyResult(
+            id_, description, kind, "pass", checked, where=where, note=note, unit=unit
+        )
     example = _example(found)
-    return PropertyResult(id_, description, kind, "fail", checked, None, example, where, note)
+    return PropertyResult(id_, description, kind, "fail", checked, None, example, where, note, unit)
 
 
 def prove(rules: RuleSet, backend: str, progress: Progress | None, seconds: float) -> VerifyReport:
@@ -142,6 +146,7 @@ def prove(rules: RuleSet, backend: str, progress: Progress | None, seconds: floa
                 checked,
                 broken,
                 note="each rule on every class of the fields it reads",
+                unit="profiles, each rule's own fields",
             )
         )
 
@@ -205,6 +210,7 @@ def _partition(rules: RuleSet, witnesses: list[BaseModel]) -> PropertyResult:
         len(witnesses),
         broken,
         note=_ON_RULES,
+        unit=_ON_RULES_UNIT,
     )
 
 
@@ -225,4 +231,5 @@ def _order_free(
         len(witnesses),
         broken,
         note=_ON_RULES,
+        unit=_ON_RULES_UNIT,
     )

@@ -49,6 +49,8 @@ class PropertyResult:
     counterexample: Counterexample | None = None
     where: str | None = None
     note: str = ""
+    #: what ``checked`` counts, when it is not the property's usual unit
+    unit: str | None = None
 
 
 @dataclass(frozen=True)

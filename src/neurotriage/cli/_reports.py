@@ -61,6 +61,7 @@ def _result_line(result: PropertyResult) -> str:
     if result.status == "skip":
         return f"SKIP  {name}: {result.note}"
     unit = _UNITS.get(result.id, "profiles") if result.kind == "built-in" else "profiles"
+    unit = result.unit or unit
     where = f" ({result.where})" if result.where else ""
     if result.checked == 1:  # "1 profile", "1 single-field step"
         unit = unit.removesuffix("s")
@@ -129,6 +130,7 @@ def verify_json(report: VerifyReport) -> str:
                     "failures": r.failures,
                     "where": r.where,
                     "note": r.note,
+                    "unit": r.unit,
                     "counterexample": example(r.counterexample),
                 }
                 for r in report.results
