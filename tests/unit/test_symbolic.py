@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from neurotriage import RuleError, UndecidedError, default_rules, evaluate, load_rules
-from neurotriage.analysis import VerifyReport, input_space, verify
+from neurotriage.analysis import VerifyReport, input_space, lint, verify
 from neurotriage.analysis._solver import Query
 from tests.clitools import assert_clean_failure, cli
 from tests.conftest import FIXTURES, ROOT, available_backends, requires_durable
@@ -286,3 +286,48 @@ def test_the_clinical_pack_is_proved_whole():
     assert {r.id for r in report.results if r.kind == "invariant"} == {
         inv.id for inv in rules.invariants
     }
+
+
+# --- lint ---------------------------------------------------------------------------------------
+
+
+def _lint_both(rules):
+    proved = lint(rules)
+    walked = lint(rules, method="enumeration")
+    assert proved == walked
+    return proved
+
+
+#: every lint fixture that loads (warning-without-code is a load error, found by the loader)
+LOADING = sorted(p.name for p in (FIXTURES / "lint").glob("*.yaml") if "without-code" not in p.name)
+
+
+@pytest.mark.parametrize("name", LOADING)
+def test_lint_agrees_on_every_lint_fixture(name):
+    """Dead and shadowed rules: the solver finds exactly what the walk finds."""
+    _lint_both(load_rules(FIXTURES / "lint" / name))
+
+
+def test_lint_agrees_on_the_packs():
+    """The default and example packs lint the same both ways; the clinical pack lints clean."""
+    _lint_both(default_rules())
+    _lint_both(load_rules(ROOT / "examples" / "packs" / "calf-check"))
+    findings = lint(default_rules("neuropathy-foot-care"))
+    assert [f for f in findings if f.code in ("dead-rule", "shadowed-rule")] == []
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(_rule_files())
+def test_lint_agrees_on_random_rule_sets(text):
+    """On drawn rule sets the solver and the walk find the same dead and shadowed rules."""
+    with tempfile.TemporaryDirectory() as scratch:
+        directory = with_catalogue(Path(scratch), {"rules.yaml": text})
+        try:
+            rules = load_rules(directory)
+        except RuleError:
+            return
+        _lint_both(rules)

@@ -14,8 +14,10 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from neurotriage._errors import RuleError
-from neurotriage.analysis._budget import LINT, Progress, check_cost
+from neurotriage.analysis._budget import LINT, QUERY_SECONDS, Progress, check_cost
 from neurotriage.analysis._enumerate import Enumeration, bits, condition_checker, enumerate_space
+from neurotriage.analysis._prove import Prover, rule_roles
+from neurotriage.analysis._report import Method
 from neurotriage.analysis._space import input_space
 from neurotriage.decision import REFERRAL_LEVELS, VERDICTS
 from neurotriage.loading import load_rules, shown_path
@@ -63,22 +65,39 @@ def lint_path(path: str | os.PathLike[str], *, progress: Progress | None = None)
 
 
 def lint(
-    rules: RuleSet, *, where: str = "<rules>", progress: Progress | None = None
+    rules: RuleSet,
+    *,
+    where: str = "<rules>",
+    progress: Progress | None = None,
+    method: Method = "symbolic",
+    time_budget: float = QUERY_SECONDS,
 ) -> list[Finding]:
     """Every finding for ``rules``, errors first, then by file and line.
 
     ``where`` names the rule set in findings that belong to no single file.
-    Raises :class:`SpaceTooLargeError` before doing any work if the input
-    space is too large to walk in about a minute and 2 GB.
+    Dead and shadowed rules are found by the solver (``method="symbolic"``,
+    each query within ``time_budget`` seconds, else UndecidedError), or by
+    walking the space (``method="enumeration"``, which raises
+    :class:`SpaceTooLargeError` before doing any work if the input space is
+    too large to walk in about a minute and 2 GB).
     """
     if not isinstance(rules, RuleSet):
         raise TypeError(f"rules must be a RuleSet from load_rules(), not {type(rules).__name__}")
-    space = input_space(rules)
-    check_cost("lint", space.size, len(rules.rules), LINT, space.fields)
-    enum = enumerate_space(rules, space, "reference", progress=progress)
+    if method == "symbolic":
+        if progress is not None:
+            progress("proving which rules matter", 0, 1)
+        dead, shadowed, dead_invariants = rule_roles(Prover(rules, time_budget))
+        found = [
+            *_dead_findings(rules, dead, dead_invariants),
+            *_shadowed_findings(rules, shadowed),
+        ]
+    else:
+        space = input_space(rules)
+        check_cost("lint", space.size, len(rules.rules), LINT, space.fields)
+        enum = enumerate_space(rules, space, "reference", progress=progress)
+        found = [*_dead(enum), *_shadowed(enum)]
     findings = [
-        *_dead(enum),
-        *_shadowed(enum),
+        *found,
         *_authoring(rules),
         *_catalogue(rules),
         *_unread(rules, where),
@@ -90,9 +109,19 @@ def _dead(enum: Enumeration) -> Iterator[Finding]:
     fired_anywhere = 0
     for mask in enum.masks:
         fired_anywhere |= mask
-    for bit, rule_id in enumerate(enum.rule_ids):
-        if not fired_anywhere >> bit & 1:
-            rule = enum.rules.rule(rule_id)
+    dead = {rule_id for bit, rule_id in enumerate(enum.rule_ids) if not fired_anywhere >> bit & 1}
+    checker = enum.space.pack.fields
+    dead_invariants = {
+        inv.id
+        for inv in enum.rules.invariants
+        if not enum.space.where(condition_checker(inv.condition, checker), inv.condition_fields)
+    }
+    return _dead_findings(enum.rules, dead, dead_invariants)
+
+
+def _dead_findings(rules: RuleSet, dead: set[str], dead_invariants: set[str]) -> Iterator[Finding]:
+    for rule in rules.rules:
+        if rule.id in dead:
             yield Finding(
                 rule.file,
                 rule.line,
@@ -101,10 +130,8 @@ def _dead(enum: Enumeration) -> Iterator[Finding]:
                 "dead-rule",
                 "the condition can never hold, so the rule never fires",
             )
-    for inv in enum.rules.invariants:
-        if not enum.space.where(
-            condition_checker(inv.condition, enum.space.pack.fields), inv.condition_fields
-        ):
+    for inv in rules.invariants:
+        if inv.id in dead_invariants:
             yield Finding(
                 inv.file,
                 inv.line,
@@ -210,8 +237,13 @@ def _shadowed(enum: Enumeration) -> Iterator[Finding]:
             continue
         seen.add((mask, open_fields))
         matters |= _matters(list(bits(mask)), effects, open_fields, undecided)
-    for bit in bits(fired_anywhere & ~matters):
-        rule = rules.rule(ids[bit])
+    return _shadowed_findings(rules, {ids[bit] for bit in bits(fired_anywhere & ~matters)})
+
+
+def _shadowed_findings(rules: RuleSet, shadowed: set[str]) -> Iterator[Finding]:
+    for rule in rules.rules:
+        if rule.id not in shadowed:
+            continue
         yield Finding(
             rule.file,
             rule.line,

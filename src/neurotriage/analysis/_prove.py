@@ -38,7 +38,7 @@ from neurotriage.pipeline.combine import combine
 from neurotriage.pipeline.compiled import compiled_engine
 from neurotriage.ruleset import Invariant, RuleSet
 
-__all__ = ["Found", "Prover"]
+__all__ = ["Found", "Prover", "rule_roles"]
 
 PairCheck = Callable[[Outcome, Outcome], list[str]]
 _PAIR_CHECKS: dict[str, PairCheck] = {
@@ -274,3 +274,56 @@ class Prover:
             if backend == "reference":
                 fired = tuple(tuple(sorted(f)) for f in fired_sets)
         return Found(profiles, fired, tuple(problems))
+
+
+def rule_roles(prover: Prover) -> tuple[set[str], set[str], set[str]]:
+    """Rules that can never fire, rules whose removal changes no decision, dead invariants.
+
+    A rule matters where it fires and gives something no other fired rule
+    gives: a block, the highest referral or verdict, a warning code, or a
+    question about a field that is unknown there (the joins of the decision).
+    One query per rule asks whether there is such a profile.
+    """
+    enc, logic, rules = prover.encoding, prover.logic, prover.rules.rules
+    x = enc.profile()
+    search = Search(enc, [x], prover.seconds, "lint")
+    dead, shadowed, dead_invariants = set(), set(), set()
+    referral = {r.id: REFERRAL_LEVELS.index(r.refer) if r.refer else 0 for r in rules}
+    verdict = {r.id: VERDICTS.index(r.verdict) if r.verdict else 0 for r in rules}
+    specs = prover.rules.pack.fields
+
+    def unknown(name: str) -> Term:
+        if name in prover.domains:
+            return enc.state(name, x, None)
+        return logic.true if specs[name].default is None else logic.false
+
+    def none_of(others: list[Any]) -> Term:
+        return logic.negate(logic.any_of(enc.fires(o, x) for o in others))
+
+    for rule in rules:
+        search.what = f"lint (rule {rule.id})"
+        others = [o for o in rules if o.id != rule.id]
+        alone: list[Term] = [
+            none_of([o for o in others if technique in o.block]) for technique in rule.block
+        ]
+        if referral[rule.id]:
+            alone.append(none_of([o for o in others if referral[o.id] >= referral[rule.id]]))
+        if verdict[rule.id]:
+            alone.append(none_of([o for o in others if verdict[o.id] >= verdict[rule.id]]))
+        if rule.warn is not None:
+            code = rule.warn.code
+            alone.append(none_of([o for o in others if o.warn is not None and o.warn.code == code]))
+        for name in rule.ask:
+            if specs[name].nullable:
+                askers = [o for o in others if name in o.ask]
+                alone.append(logic.all_of([unknown(name), none_of(askers)]))
+        fires = enc.fires(rule, x)
+        if not search.holds(fires):
+            dead.add(rule.id)
+        elif not search.holds(fires, logic.any_of(alone)):
+            shadowed.add(rule.id)
+    for invariant in prover.rules.invariants:
+        search.what = f"lint (invariant {invariant.id})"
+        if not search.holds(enc.formula(invariant.condition, x)):
+            dead_invariants.add(invariant.id)
+    return dead, shadowed, dead_invariants
