@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from neurotriage import RuleError, load_rules
+from neurotriage import RuleError, RuleSet, load_rules
 from tests.conftest import ROOT
 
 __all__ = [
@@ -45,6 +45,7 @@ __all__ = [
     "default_techniques",
     "edit",
     "load_error",
+    "load_unproved",
     "names",
     "rule_file",
     "shown",
@@ -251,6 +252,12 @@ def write_pack(directory: Path, pack: str = PACK, rules: str = PACK_RULES) -> Pa
 
 
 # --- reading problems back ----------------------------------------------------------------
+
+
+def load_unproved(path: str | Path, **options: object) -> RuleSet:
+    """``load_rules(path, verify=False)``: a rule set a test builds for what it is, not as a
+    safe pack (a fragment, a planted fault); load_rules() would refuse to serve it."""
+    return load_rules(path, verify=False, **options)  # type: ignore[arg-type]
 
 
 def load_error(path: Path) -> RuleError:

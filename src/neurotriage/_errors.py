@@ -9,6 +9,7 @@ __all__ = [
     "BackendError",
     "NeurotriageError",
     "PackMismatchError",
+    "ProofError",
     "RuleError",
     "RuleProblem",
     "UndecidedError",
@@ -162,3 +163,16 @@ class WorkerError(NeurotriageError, RuntimeError):
     ) -> tuple[type[WorkerError], tuple[str, int, int | None, int | None, int]]:
         # ``args`` holds only the message; rebuild from every field (see RuleError).
         return (type(self), (str(self), self.worker, self.pid, self.exitcode, self.index))
+
+
+class ProofError(RuleError):
+    """A rule set loaded, but a safety property of its pack fails: it is not served.
+
+    Each problem names the failing property (an invariant's file and line) and
+    its smallest counterexample; ``report`` holds the whole verify report.
+    ``load_rules(path, verify=False)`` loads it anyway, unproved.
+    """
+
+    def __init__(self, problems: Sequence[RuleProblem], report: object = None) -> None:
+        super().__init__(problems)
+        self.report = report

@@ -138,6 +138,9 @@ class Decision(_Part):
     complementary_therapies: list[TherapySuggestion]
     fired_rules: list[str]
     ruleset_version: str
+    #: ``False`` only for a rule set loaded with ``load_rules(..., verify=False)``,
+    #: whose safety properties were not proved
+    verified: bool = True
 
 
 @dataclass(frozen=True)

@@ -171,6 +171,8 @@ class RuleSet:
     invariants: tuple[Invariant, ...] = ()
     #: the input model the rules read and the safety semantics they are proved against
     pack: Pack = PROFILE_PACK
+    #: whether load_rules() proved the pack's safety properties (False: verify=False)
+    verified: bool = True
     _by_id: Mapping[str, Rule] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -195,5 +197,11 @@ class RuleSet:
     def reordered(self, rules: Iterable[Rule]) -> RuleSet:
         """The same rule set with its rules in another order (for order tests)."""
         return RuleSet(
-            self.techniques, self.therapies, tuple(rules), self.version, self.invariants, self.pack
+            self.techniques,
+            self.therapies,
+            tuple(rules),
+            self.version,
+            self.invariants,
+            self.pack,
+            self.verified,
         )

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from neurotriage import load_rules
 from neurotriage.analysis import counterfactuals, diff
 from tests.clitools import cli
 from tests.conftest import FIXTURES
 from tests.plugintools import CHILD, USER_TESTS
-from tests.rulefiles import write
+from tests.rulefiles import load_unproved, write
 
 BASE = FIXTURES / "diff" / "base.yaml"
 
@@ -23,7 +22,7 @@ def _variant(tmp_path, old: str, new: str):
 def test_diff_flags_a_firmer_pressure_ceiling(tmp_path):
     """Raising an allowed technique's pressure ceiling is a less safe change."""
     new = _variant(tmp_path, "pressure_ceiling: light", "pressure_ceiling: firm")
-    result = diff(load_rules(BASE), load_rules(new))
+    result = diff(load_unproved(BASE), load_unproved(new))
     assert result.less_safe
     changes = {str(c) for group in result.groups for c in group.changes}
     assert changes == {"technique gentle_stroking pressure ceiling: light -> firm  (less safe)"}
@@ -32,9 +31,9 @@ def test_diff_flags_a_firmer_pressure_ceiling(tmp_path):
 def test_diff_flags_a_softened_warning(tmp_path):
     """Lowering a warning's severity is a less safe change; raising it is not."""
     new = _variant(tmp_path, "severity: caution", "severity: info")
-    assert diff(load_rules(BASE), load_rules(new)).less_safe
+    assert diff(load_unproved(BASE), load_unproved(new)).less_safe
     stronger = _variant(tmp_path / "x", "severity: caution", "severity: danger")
-    result = diff(load_rules(BASE), load_rules(stronger))
+    result = diff(load_unproved(BASE), load_unproved(stronger))
     assert not result.less_safe
     assert result.changed > 0
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from neurotriage import Profile, RuleError, RuleSet, evaluate, load_rules
-from tests.rulefiles import ONE_TECHNIQUE, write
+from neurotriage import Profile, RuleError, RuleSet, evaluate
+from tests.rulefiles import ONE_TECHNIQUE, load_unproved, write
 
 KIDNEY_RULE = """\
 rules:
@@ -38,7 +38,7 @@ def kidney_rules(tmp_path: Path, rule: str = KIDNEY_RULE) -> Path:
 @pytest.fixture
 def rules(tmp_path: Path) -> RuleSet:
     """The catalogue and a rule blocking everything for uncleared kidney disease."""
-    return load_rules(kidney_rules(tmp_path))
+    return load_unproved(kidney_rules(tmp_path))
 
 
 @pytest.mark.parametrize(
@@ -81,7 +81,7 @@ def test_a_look_alike_letter_in_a_rule_is_refused(tmp_path: Path):
     """A Cyrillic "e" in a rule's name is a RuleError at the quoted name."""
     rule = KIDNEY_RULE.replace("kidney disease", "kidn\u0435y disease")
     with pytest.raises(RuleError) as info:
-        load_rules(kidney_rules(tmp_path, rule))
+        load_unproved(kidney_rules(tmp_path, rule))
     [problem] = info.value.problems
     assert (problem.rule_id, problem.line, problem.column) == ("kidney-disease", 4, 12)
     assert problem.message == f"in 'when': the name {LOOK_ALIKE}"
@@ -90,6 +90,6 @@ def test_a_look_alike_letter_in_a_rule_is_refused(tmp_path: Path):
 def test_the_rule_side_is_normalised_the_same_way(tmp_path: Path, backend: str):
     """A rule written with fullwidth letters and a trailing dot matches a plain profile name."""
     rule = KIDNEY_RULE.replace("kidney disease", "\uff2bidney Disease.")
-    rules = load_rules(kidney_rules(tmp_path, rule))
+    rules = load_unproved(kidney_rules(tmp_path, rule))
     decision = evaluate({"other_conditions": ["kidney disease"]}, rules=rules, backend=backend)
     assert decision.fired_rules == ["kidney-disease"]

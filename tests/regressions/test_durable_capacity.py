@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from neurotriage import BackendError, Profile, RuleError, RuleSet, evaluate, load_rules
+from neurotriage import BackendError, Profile, RuleError, RuleSet, evaluate
 from neurotriage.engines import durable_available
 from neurotriage.language._parser import MAX_ALTERNATIVES
 from tests.conftest import DURABLE_EXPECTED, SAFE, available_backends, requires_durable
-from tests.rulefiles import blocking_rules, names
+from tests.rulefiles import blocking_rules, load_unproved, names
 
 if durable_available() is None or DURABLE_EXPECTED:
     import durable_rules_engine
@@ -27,7 +27,7 @@ if durable_available() is None or DURABLE_EXPECTED:
 
 def load(directory: Path, *whens: str) -> RuleSet:
     """Load the default catalogue with one blocking rule per condition in ``whens``."""
-    return load_rules(blocking_rules(directory, *whens))
+    return load_unproved(blocking_rules(directory, *whens))
 
 
 @pytest.mark.parametrize(

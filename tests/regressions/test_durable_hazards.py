@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from neurotriage import BackendError, Profile, default_rules, evaluate, load_rules
+from neurotriage import BackendError, Profile, default_rules, evaluate
 from neurotriage.analysis import input_space
 from neurotriage.engines import durable_available
 from neurotriage.pipeline.compiled import compiled_engine
 from tests.conftest import DURABLE_EXPECTED, ROOT, SAFE, requires_durable
-from tests.rulefiles import with_default_catalogue
+from tests.rulefiles import load_unproved, with_default_catalogue
 
 pytestmark = requires_durable
 
@@ -50,7 +50,7 @@ def test_no_host_no_threads_no_global_state():
 
 def test_facts_fire_every_matching_rule(tmp_path):
     """Two rules on the same condition both fire (an event would reach only one)."""
-    rules = load_rules(
+    rules = load_unproved(
         write_rules(
             tmp_path / "r",
             "rules:\n"
@@ -128,7 +128,8 @@ def test_always_and_unknown_rules_fire_once_and_return(tmp_path):
     )
     script = (
         "import sys, json; from neurotriage import evaluate, load_rules\n"
-        f"d = evaluate({{}}, rules=load_rules({str(directory)!r}), backend='durable')\n"
+        f"rules = load_rules({str(directory)!r}, verify=False)\n"
+        "d = evaluate({}, rules=rules, backend='durable')\n"
         "print(json.dumps(d.fired_rules))\n"
     )
     started = time.perf_counter()
@@ -195,7 +196,7 @@ def test_no_rule_firing_neither_crashes_nor_leaks_sessions(tmp_path):
     )
     script = (
         "from neurotriage import evaluate, load_rules\n"
-        f"rules = load_rules({str(directory)!r})\n"
+        f"rules = load_rules({str(directory)!r}, verify=False)\n"
         "for _ in range(3000):\n"
         "    d = evaluate({'open_wounds': False}, rules=rules, backend='durable')\n"
         "    assert d.fired_rules == [] and len(d.allowed_techniques) == 4\n"

@@ -31,7 +31,7 @@ from neurotriage.analysis._budget import MAX_FIELD_CLASSES
 from neurotriage.strategies import profiles, profiles_firing
 from tests.clitools import assert_clean_failure, cli
 from tests.conftest import ROOT
-from tests.rulefiles import copy_rules, with_default_catalogue
+from tests.rulefiles import copy_rules, load_unproved, with_default_catalogue
 
 
 def _named(tmp_path: Path, count: int) -> Path:
@@ -52,7 +52,7 @@ def _named(tmp_path: Path, count: int) -> Path:
 
 def test_twelve_names_size_is_exact_and_enumeration_refuses(tmp_path):
     """12 names: the size is exact; enumerating analyses refuse before any work."""
-    rules = load_rules(_named(tmp_path, 12))
+    rules = load_unproved(_named(tmp_path, 12))
     space = input_space(rules)
     assert space.size == 104_976 // 3 * (1 + 1 + 2**12)
     assert len(space.values["other_conditions"]) == 4_098
@@ -70,7 +70,7 @@ def test_twelve_names_size_is_exact_and_enumeration_refuses(tmp_path):
 
 def test_twelve_names_are_proved(tmp_path):
     """The 143,397,216 classes that made verify run out of memory are proved in seconds."""
-    rules = load_rules(_named(tmp_path, 12))
+    rules = load_unproved(_named(tmp_path, 12))
     report = verify(rules)
     assert (report.method, report.space_size, report.ok) == ("symbolic", 143_397_216, True)
     assert [f.code for f in lint(rules) if f.severity == "error"] == []
@@ -115,7 +115,7 @@ def test_explain_prints_the_decision_and_leaves_counterfactuals_out(tmp_path):
 
 def test_counterfactuals_refuse_too_many_pairs(tmp_path):
     """12 names fit in the space, but the pairs of changes to try do not."""
-    rules = load_rules(_named(tmp_path, 12))
+    rules = load_unproved(_named(tmp_path, 12))
     with pytest.raises(SpaceTooLargeError) as info:
         counterfactuals({"other_conditions": []}, rules=rules)
     assert info.value.what == "counterfactuals"
@@ -125,8 +125,8 @@ def test_counterfactuals_refuse_too_many_pairs(tmp_path):
 def test_strategies_refuse_at_build_time(tmp_path):
     """profiles() and profiles_firing() raise when built, not when drawn from."""
     with pytest.raises(SpaceTooLargeError):
-        profiles(load_rules(_named(tmp_path, 17)))
-    rules = load_rules(_named(tmp_path, 16))
+        profiles(load_unproved(_named(tmp_path, 17)))
+    rules = load_unproved(_named(tmp_path, 16))
     profiles(rules)  # 16 names: each field's classes fit
     assert profiles_firing("red-flag-open-wounds", rules) is not None
 
@@ -181,8 +181,8 @@ def _lint_lines(rules) -> int:
 @pytest.mark.parametrize("rule_set", [_many_rules, _always_rules])
 def test_lint_shadowing_is_not_quadratic_in_rules(tmp_path, rule_set):
     """Doubling the rules about doubles the work of lint's own checks (lines run, not time)."""
-    small = _lint_lines(load_rules(rule_set(tmp_path, 100)))
-    large = _lint_lines(load_rules(rule_set(tmp_path, 200)))
+    small = _lint_lines(load_unproved(rule_set(tmp_path, 100)))
+    large = _lint_lines(load_unproved(rule_set(tmp_path, 200)))
     assert large < 2.6 * small
 
 

@@ -14,11 +14,11 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from neurotriage import Profile, default_rules, evaluate, load_rules
+from neurotriage import Profile, default_rules, evaluate
 from neurotriage.analysis import diff, input_space, verify
 from neurotriage.analysis._space import OTHER_ITEM
 from tests.conftest import available_backends
-from tests.rulefiles import copy_rules, with_default_catalogue, write_file
+from tests.rulefiles import copy_rules, load_unproved, with_default_catalogue, write_file
 
 #: Names every red flag, but only for people with no other condition, an
 #: unknown list, or exactly the placeholder's name.
@@ -50,7 +50,7 @@ def _dodging_rules(tmp_path: Path) -> Path:
 
 def test_the_repro_is_allowed_by_the_dodging_rule(tmp_path):
     """The rule set really allows massage on open wounds for someone with asthma."""
-    rules = load_rules(_dodging_rules(tmp_path))
+    rules = load_unproved(_dodging_rules(tmp_path))
     for backend in available_backends():
         decision = evaluate(REPRO, rules=rules, backend=backend)
         assert decision.verdict == "proceed"
@@ -59,7 +59,7 @@ def test_the_repro_is_allowed_by_the_dodging_rule(tmp_path):
 
 def test_verify_finds_the_unnamed_condition_class(tmp_path):
     """verify fails the red-flag property, with a counterexample that has an unnamed condition."""
-    report = verify(load_rules(_dodging_rules(tmp_path)))
+    report = verify(load_unproved(_dodging_rules(tmp_path)))
     failed = {result.id: result for result in report.failed}
     assert "red-flags" in failed
     example = failed["red-flags"].counterexample
@@ -70,7 +70,7 @@ def test_verify_finds_the_unnamed_condition_class(tmp_path):
     assert conditions
     assert OTHER_ITEM not in conditions
     # the counterexample really is one: evaluate() allows something there
-    assert evaluate(profile, rules=load_rules(_dodging_rules(tmp_path))).allowed_techniques
+    assert evaluate(profile, rules=load_unproved(_dodging_rules(tmp_path))).allowed_techniques
 
 
 def test_diff_sees_the_unnamed_condition_class(tmp_path):
@@ -84,7 +84,7 @@ def test_diff_sees_the_unnamed_condition_class(tmp_path):
     )
     text = text.replace("when: open_wounds\n", f"when: open_wounds{dodge}\n", 1)
     write_file(new / "red-flags.yaml", text)
-    result = diff(load_rules(old), load_rules(new))
+    result = diff(load_unproved(old), load_unproved(new))
     assert result.less_safe
     assert result.changed > 0
 
@@ -101,7 +101,7 @@ def test_unknowns_dodge_is_found(tmp_path):
     for field in ("open_wounds", "foot_infection", "pain_level", "symptoms_worsening"):
         text = text.replace(f"when: {field} is unknown\n", f"when: {field} is unknown{dodge}\n")
     write_file(path, text)
-    rules = load_rules(rules_dir)
+    rules = load_unproved(rules_dir)
     person = {"cleared_by_clinician": True, "other_conditions": ["asthma"]}
     person |= {"diabetes": False, "neuropathy_severity": "mild", "home_remedies_no_relief": False}
     assert evaluate(person, rules=rules).verdict == "proceed"  # every red flag unknown
@@ -148,7 +148,7 @@ def test_named_items_never_hide_a_class(tmp_path_factory, data):
     """Whatever items the rules name, every profile decides like its class representative."""
     named = data.draw(st.lists(_NAMES, min_size=1, max_size=4, unique_by=str.strip))
     named = sorted({" ".join(n.split()) for n in named})
-    rules = load_rules(_rule_set(tmp_path_factory.mktemp("named") / "rules", named))
+    rules = load_unproved(_rule_set(tmp_path_factory.mktemp("named") / "rules", named))
     space = input_space(rules)
     options = space.values["other_conditions"]
     # every class is distinct: the placeholder is never one of the named items

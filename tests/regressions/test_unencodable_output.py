@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from neurotriage import Decision, evaluate, load_rules
+from neurotriage import Decision, evaluate
 from neurotriage.cli._process import ESCAPE, escape_unencodable
 from tests.clitools import many_summary
 from tests.processes import console_command
-from tests.rulefiles import write
+from tests.rulefiles import load_unproved, write
 
 RULES = """\
 version: "1.0"
@@ -64,7 +64,7 @@ def test_explain_escapes_what_ascii_cannot_encode(tmp_path, french):
     """``explain`` prints the rule's French description with \\u escapes, exit 0."""
     profile = tmp_path / "p.json"
     profile.write_text('{"open_wounds": true}', encoding="utf-8")
-    done = run_ascii("explain", profile, "--rules", french)
+    done = run_ascii("explain", profile, "--unverified", "--rules", french)
     assert (done.returncode, done.stderr) == (0, b"")
     lines = done.stdout.decode("ascii").splitlines()
     assert "    Une plaie ouverte exclut le massage \\u2014 voir un m\\u00e9decin." in lines
@@ -74,10 +74,10 @@ def test_json_output_stays_valid_json_with_the_same_text(tmp_path, french):
     """``evaluate --json`` on an ASCII stream is ASCII JSON equal to the decision."""
     profile = tmp_path / "p.json"
     profile.write_text('{"open_wounds": false}', encoding="utf-8")
-    done = run_ascii("evaluate", "--json", profile, "--rules", french)
+    done = run_ascii("evaluate", "--json", profile, "--unverified", "--rules", french)
     assert (done.returncode, done.stderr) == (0, b"")
     decision = Decision.model_validate_json(done.stdout.decode("ascii"))
-    assert decision == evaluate({"open_wounds": False}, rules=load_rules(french))
+    assert decision == evaluate({"open_wounds": False}, rules=load_unproved(french))
     assert decision.allowed_techniques[0].how_to == "Eau à 37 °C, jamais plus chaude 🦶."
     assert b"\\u00e0 37 \\u00b0C, jamais plus chaude \\ud83e\\uddb6." in done.stdout
 
@@ -85,9 +85,16 @@ def test_json_output_stays_valid_json_with_the_same_text(tmp_path, french):
 def test_evaluate_many_records_on_an_ascii_stdout_are_json(french):
     """``evaluate-many - -o -`` writes records that parse back to the decisions."""
     done = run_ascii(
-        "evaluate-many", "-", "-o", "-", "--rules", french, stdin=b'{"open_wounds": true}\n'
+        "evaluate-many",
+        "-",
+        "-o",
+        "-",
+        "--unverified",
+        "--rules",
+        french,
+        stdin=b'{"open_wounds": true}\n',
     )
-    expected = evaluate({"open_wounds": True}, rules=load_rules(french))
+    expected = evaluate({"open_wounds": True}, rules=load_unproved(french))
     assert (done.returncode, done.stderr) == (0, many_summary([expected.verdict]).encode())
     (record,) = (json.loads(line) for line in done.stdout.decode("ascii").splitlines())
     assert Decision.model_validate(record["decision"]) == expected

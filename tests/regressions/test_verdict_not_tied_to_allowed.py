@@ -7,10 +7,10 @@ gentle_stroking allowed; verify passed both and lint found no error.
 
 from __future__ import annotations
 
-from neurotriage import evaluate, load_rules
+from neurotriage import evaluate
 from neurotriage.analysis import lint, verify
 from tests.clitools import cli
-from tests.rulefiles import with_default_catalogue
+from tests.rulefiles import load_unproved, with_default_catalogue
 
 NO_VERDICT = """\
 rules:
@@ -42,7 +42,7 @@ def _rules(tmp_path, text):
 
 def test_block_without_verdict_fails_verify_and_lint(tmp_path):
     """proceed with nothing allowed fails verify's verdict property and is a lint error."""
-    rules = load_rules(_rules(tmp_path, NO_VERDICT))
+    rules = load_unproved(_rules(tmp_path, NO_VERDICT))
     decision = evaluate({"open_wounds": True}, rules=rules, backend="reference")
     assert (decision.verdict, decision.allowed_techniques) == ("proceed", [])
     failed = {result.id: result for result in verify(rules).failed}
@@ -56,7 +56,7 @@ def test_block_without_verdict_fails_verify_and_lint(tmp_path):
 
 def test_stop_with_techniques_allowed_fails_verify(tmp_path):
     """A stop verdict while gentle_stroking stays allowed fails the verdict property."""
-    rules = load_rules(_rules(tmp_path, STOP_WITHOUT_BLOCK))
+    rules = load_unproved(_rules(tmp_path, STOP_WITHOUT_BLOCK))
     decision = evaluate({"sharp_pain_during_massage": True}, rules=rules, backend="reference")
     assert decision.verdict == "stop"
     assert "gentle_stroking" in [t.technique for t in decision.allowed_techniques]
@@ -76,7 +76,7 @@ def test_red_flag_verdict_must_be_see_doctor_or_stop(tmp_path):
         "when: open_wounds or foot_infection or symptoms_worsening or pain_level >= 7",
     )
     text += "    verdict: needs_answers\n"
-    failed = {result.id: result for result in verify(load_rules(_rules(tmp_path, text))).failed}
+    failed = {result.id: result for result in verify(load_unproved(_rules(tmp_path, text))).failed}
     assert "verdict-matches-allowed" not in failed  # nothing is allowed there
     example = failed["red-flags"].counterexample
     assert example is not None

@@ -16,14 +16,14 @@ import pytest
 from pydantic import ValidationError
 
 import neurotriage.pipeline.compiled
-from neurotriage import BackendError, Profile, default_rules, evaluate, evaluate_many, load_rules
+from neurotriage import BackendError, Profile, default_rules, evaluate, evaluate_many
 from neurotriage.analysis import input_space
 from neurotriage.cli._inputs import MAX_PROFILE_BYTES
 from neurotriage.cli._many import _record, _weight
 from neurotriage.pipeline.batch import AHEAD, CHUNK_ITEMS, _fired, map_ordered
 from neurotriage.pipeline.compiled import compiled_engine
 from tests.conftest import ROOT, SAFE, available_backends
-from tests.rulefiles import with_default_catalogue
+from tests.rulefiles import load_unproved, with_default_catalogue
 
 EXAMPLES = [
     json.loads(path.read_text(encoding="utf-8"))
@@ -72,7 +72,7 @@ def test_workers_2_gives_exactly_the_decisions_of_workers_1(backend):
 def test_workers_use_the_callers_rule_set(tmp_path: Path):
     """Worker processes decide with the caller's own (custom) rule set, not the default one."""
     rule = "rules:\n  - {id: diabetes-stop, description: d, when: diabetes, block: all}\n"
-    rules = load_rules(with_default_catalogue(tmp_path / "rules", {"rules.yaml": rule}))
+    rules = load_unproved(with_default_catalogue(tmp_path / "rules", {"rules.yaml": rule}))
     profiles = [{"diabetes": True}, {"diabetes": False}, {}]
     decisions = list(evaluate_many(profiles, rules=rules, workers=2))
     assert decisions == [evaluate(p, rules=rules) for p in profiles]

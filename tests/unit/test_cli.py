@@ -15,13 +15,13 @@ from typing import Any
 import pytest
 
 import neurotriage
-from neurotriage import Decision, Profile, default_rules, evaluate, load_rules
+from neurotriage import Decision, Profile, default_rules, evaluate
 from neurotriage.cli import main
 from neurotriage.engines import backends_summary, durable_available
 from neurotriage.profile import field_specs
 from tests.clitools import Run, assert_clean_failure, cli, write_profile
 from tests.conftest import CONDITION_FIELDS, ROOT, SAFE, SESSION_FIELDS
-from tests.rulefiles import BROKEN_RULES, SOAK_CATALOGUE, copy_rules, write
+from tests.rulefiles import BROKEN_RULES, SOAK_CATALOGUE, copy_rules, load_unproved, write
 
 EXAMPLES = sorted((ROOT / "examples").glob("*.json"))
 EXAMPLE_IDS = [path.stem for path in EXAMPLES]
@@ -37,6 +37,7 @@ CONTRACT_DECISION_FIELDS = {
     "complementary_therapies",
     "fired_rules",
     "ruleset_version",
+    "verified",
 }
 SEVERITY_RANK = {"INFO": 0, "CAUTION": 1, "DANGER": 2}
 
@@ -351,7 +352,7 @@ def test_json_output_is_a_single_document_of_the_contract_fields():
     run = cli("evaluate", "--json", ROOT / "examples" / "ready-to-start.json")
     data = json.loads(run.out)
     assert set(data) == CONTRACT_DECISION_FIELDS
-    assert data["verdict"] == "proceed"
+    assert (data["verdict"], data["verified"]) == ("proceed", True)
     assert [t["technique"] for t in data["allowed_techniques"]] == [
         "gentle_stroking",
         "circular_motions",
@@ -541,10 +542,17 @@ def broken_rules(tmp_path: Path) -> Path:
 )
 def test_custom_rule_directory_is_used(tmp_path, custom_rules, profile, verdict, allowed):
     """``--rules DIR`` evaluates against that rule set instead of the built-in one."""
-    run = cli("evaluate", "--json", "--rules", custom_rules, write_profile(tmp_path, profile))
+    run = cli(
+        "evaluate",
+        "--json",
+        "--unverified",
+        "--rules",
+        custom_rules,
+        write_profile(tmp_path, profile),
+    )
     assert (run.code, run.err) == (0, "")
     decision = Decision.model_validate_json(run.out)
-    assert decision == evaluate(profile, rules=load_rules(custom_rules))
+    assert decision == evaluate(profile, rules=load_unproved(custom_rules))
     assert decision.verdict == verdict
     assert [t.technique for t in decision.allowed_techniques] == allowed
     assert decision.ruleset_version.startswith("1.0+")
@@ -554,7 +562,7 @@ def test_custom_rule_directory_is_used(tmp_path, custom_rules, profile, verdict,
 def test_custom_rule_file_is_used(tmp_path, custom_rules):
     """``--rules`` also accepts a single rule file."""
     path = write_profile(tmp_path, {"open_wounds": False})
-    run = cli("evaluate", "--rules", custom_rules / "catalogue.yaml", path)
+    run = cli("evaluate", "--unverified", "--rules", custom_rules / "catalogue.yaml", path)
     assert (run.code, run.err) == (0, "")
     assert "  - Warm soak (soak): whole foot, light pressure at most" in run.out.splitlines()
 
@@ -562,9 +570,9 @@ def test_custom_rule_file_is_used(tmp_path, custom_rules):
 def test_explain_with_custom_rules_is_exact(tmp_path, custom_rules):
     """``explain --rules`` prints the custom rule with its folded condition on one line."""
     path = write_profile(tmp_path, {"open_wounds": True})
-    run = cli("explain", "--rules", custom_rules, path)
+    run = cli("explain", "--unverified", "--rules", custom_rules, path)
     assert (run.code, run.err) == (0, "")
-    version_ = load_rules(custom_rules).version
+    version_ = load_unproved(custom_rules).version
     assert run.out == (
         "Verdict: see_doctor (see a doctor; no massage for now)\n"
         "Referral: see_doctor\n"
@@ -774,7 +782,8 @@ def test_profile_schema_accepts_every_example_and_rejects_bad_profiles():
 def test_decision_schema_accepts_every_decision_and_rejects_bad_ones():
     """The decision schema accepts each example's decision and rejects a mangled one."""
     schema = json.loads(cli("schema", "decision").out)
-    assert set(schema["required"]) == CONTRACT_DECISION_FIELDS
+    assert set(schema["required"]) == CONTRACT_DECISION_FIELDS - {"verified"}  # it defaults
+    assert set(schema["properties"]) == CONTRACT_DECISION_FIELDS
     for path in EXAMPLES:
         data = json.loads(cli("evaluate", "--json", path).out)
         assert conforms(data, schema, schema), path.name

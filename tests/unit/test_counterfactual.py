@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from neurotriage import Profile, RuleSet, default_rules, evaluate, load_rules
+from neurotriage import Profile, RuleSet, default_rules, evaluate
 from neurotriage.analysis import Counterfactual, FieldChange, counterfactuals
 from neurotriage.cli._summary import counterfactuals_text
 from neurotriage.strategies import profiles
 from tests.clitools import cli, write_profile
 from tests.conftest import ROOT, SAFE
-from tests.rulefiles import TWO_FLAGS, with_catalogue
+from tests.rulefiles import TWO_FLAGS, load_unproved, with_catalogue
 
 EXAMPLES = ROOT / "examples"
 
@@ -236,7 +236,7 @@ def test_field_change_text(change, text):
 
 def test_only_pairs_change_the_verdict(tmp_path):
     """With two flags of the same effect, no single answer changes the verdict; the pair does."""
-    rules = load_rules(with_catalogue(tmp_path, {"rules.yaml": TWO_FLAGS}))
+    rules = load_unproved(with_catalogue(tmp_path, {"rules.yaml": TWO_FLAGS}))
     profile = {"open_wounds": True, "foot_infection": True}
     found = counterfactuals(profile, rules=rules)
     assert [str(item) for item in found] == [
@@ -248,7 +248,7 @@ def test_only_pairs_change_the_verdict(tmp_path):
 
 def test_nothing_changes_an_unconditional_rule(tmp_path):
     """When a rule fires whatever the answers, there is no counterfactual."""
-    rules = load_rules(with_catalogue(tmp_path, {"rules.yaml": ALWAYS_STOP}))
+    rules = load_unproved(with_catalogue(tmp_path, {"rules.yaml": ALWAYS_STOP}))
     assert counterfactuals(SAFE, rules=rules) == ()
 
 
@@ -384,7 +384,7 @@ def test_explain_asks_open_questions_without_suggesting_answers(tmp_path):
 def test_explain_says_when_nothing_changes_it(tmp_path):
     """With no counterfactual, both sections say so."""
     rules = with_catalogue(tmp_path / "rules", {"rules.yaml": ALWAYS_STOP})
-    run = cli("explain", "--rules", rules, write_profile(tmp_path, SAFE))
+    run = cli("explain", "--unverified", "--rules", rules, write_profile(tmp_path, SAFE))
     assert (run.code, run.err) == (0, "")
     assert run.out.endswith(
         "What you can do:\n"
@@ -406,7 +406,7 @@ def test_explain_with_custom_rules_lists_the_pair(tmp_path):
     """``explain --rules`` computes the counterfactuals with that rule set."""
     rules = with_catalogue(tmp_path / "rules", {"rules.yaml": TWO_FLAGS})
     path: Path = write_profile(tmp_path, {"open_wounds": True, "foot_infection": True})
-    run = cli("explain", "--rules", rules, path)
+    run = cli("explain", "--unverified", "--rules", rules, path)
     assert (run.code, run.err) == (0, "")
     assert explain_section(run.out) == [
         "What you can do:",

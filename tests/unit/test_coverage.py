@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from neurotriage import Profile, RuleSet, evaluate, load_rules
+from neurotriage import Profile, RuleSet, evaluate
 from neurotriage.analysis import CoverageRecorder, RuleCoverage, rule_coverage
 from tests.clitools import assert_clean_failure, cli
 from tests.conftest import FIXTURES, ROOT
-from tests.rulefiles import ONE_TECHNIQUE, TWO_FLAGS, write, write_file
+from tests.rulefiles import ONE_TECHNIQUE, TWO_FLAGS, load_unproved, write, write_file
 
 CORPUS = FIXTURES / "corpus" / "examples.jsonl"
 
@@ -122,7 +122,7 @@ def test_both_backends_count_alike(backend):
 
 def test_custom_rules(small):
     """rules= counts against that rule set; percent is fired over its rule count."""
-    rules = load_rules(small)
+    rules = load_unproved(small)
     coverage = rule_coverage([json.loads(line) for line in SMALL_CORPUS.splitlines()], rules=rules)
     assert coverage.rules is rules
     assert dict(coverage.counts) == {"wounds": 2, "severe-pain": 1}
@@ -141,7 +141,7 @@ def test_empty_corpus(rules):
 
 def test_as_dict(small):
     """as_dict() gives version, evaluations, rounded percent, every rule located, never-fired."""
-    rules = load_rules(small)
+    rules = load_unproved(small)
     coverage = RuleCoverage(rules, {"wounds": 2, "firm": 1}, 3)
     file = str(small / "small.yaml")
     assert coverage.as_dict() == {
@@ -170,7 +170,7 @@ def test_percent_is_rounded_in_json_only(rules):
 
 def test_recorder_keeps_one_coverage_per_rule_set_in_order(small, rules):
     """Decisions of two rule sets are counted apart, in the order each was first seen."""
-    other = load_rules(small)
+    other = load_unproved(small)
     recorder = CoverageRecorder()
     for profile, ruleset in [
         ({"open_wounds": True}, other),
@@ -219,7 +219,7 @@ def test_cli_text_is_exact(small, tmp_path):
     assert (run.code, run.err) == (0, "")
     file = small / "small.yaml"
     assert run.out == (
-        f"Rule set {load_rules(small).version}: 3 profiles, 2 of 4 rules fired (50.0%)\n"
+        f"Rule set {load_unproved(small).version}: 3 profiles, 2 of 4 rules fired (50.0%)\n"
         f"         2  wounds       {file}:9\n"
         f"         0  infection    {file}:14\n"
         f"         1  severe-pain  {file}:19\n"
@@ -283,7 +283,7 @@ def test_cli_reads_standard_input(small):
     """``-`` reads the corpus from standard input."""
     run = cli("coverage", "--rules", small, "-", stdin=SMALL_CORPUS)
     assert (run.code, run.err) == (0, "")
-    assert run.out.startswith(f"Rule set {load_rules(small).version}: 3 profiles, 2 of 4 rules")
+    assert run.out.startswith(f"Rule set {load_unproved(small).version}: 3 profiles, 2 of 4 rules")
 
 
 @pytest.mark.parametrize(
@@ -417,7 +417,7 @@ def test_cli_empty_corpus(small, tmp_path, text):
     assert (run.code, run.err) == (0, "")
     file = small / "small.yaml"
     assert run.out.splitlines()[0] == (
-        f"Rule set {load_rules(small).version}: 0 profiles, 0 of 4 rules fired (0.0%)"
+        f"Rule set {load_unproved(small).version}: 0 profiles, 0 of 4 rules fired (0.0%)"
     )
     assert run.out.splitlines()[-5:] == [
         "Never fired (4):",

@@ -17,12 +17,12 @@ from typing import Any
 
 import pytest
 
-from neurotriage import Profile, RuleSet, default_rules, evaluate, load_rules
+from neurotriage import Profile, RuleSet, default_rules, evaluate
 from neurotriage.analysis import Change, ChangeGroup, diff, input_space
 from neurotriage.decision import Outcome
 from tests.clitools import Run, assert_clean_failure, cli
 from tests.conftest import ROOT
-from tests.rulefiles import copy_rules, edit, write, write_file
+from tests.rulefiles import copy_rules, edit, load_unproved, write, write_file
 
 DIFF = Path(__file__).resolve().parents[1] / "fixtures" / "diff"
 RULES = ROOT / "rules"
@@ -161,7 +161,7 @@ def test_pain_threshold_raised_is_less_safe(pain_8):
     path, run, data = pain_8
     assert run.code == 1
     assert data["less_safe"] is True
-    space = input_space(default_rules(), load_rules(path))
+    space = input_space(default_rules(), load_unproved(path))
     assert space.values["pain_level"] == (None, 0, 7, 8)
     assert data["space_size"] == space.size
     assert data["changed"] == space.size // 4  # every class whose pain is exactly 7
@@ -172,7 +172,7 @@ def test_pain_threshold_raised_is_less_safe(pain_8):
 def test_pain_threshold_groups_and_examples(pain_8):
     """Every group drops the severe-pain warning; each example really changes as listed."""
     path, _, data = pain_8
-    old, new = default_rules(), load_rules(path)
+    old, new = default_rules(), load_unproved(path)
     assert len(data["groups"]) > 1
     for group in data["groups"]:
         assert ("warning severe-pain", "given", "dropped") in group_rows(group["changes"])
@@ -193,7 +193,7 @@ def test_pain_threshold_groups_and_examples(pain_8):
 def test_pain_threshold_sampled_brute_force(pain_8):
     """On a sample of classes, evaluate() differs exactly where the pain is 7."""
     path, _, _ = pain_8
-    old, new = default_rules(), load_rules(path)
+    old, new = default_rules(), load_unproved(path)
     space = input_space(old, new)
     sampled = [space.profile_at(index) for index in range(0, space.size, 211)]
     assert {profile.pain_level for profile in sampled} == {None, 0, 7, 8}
@@ -213,7 +213,7 @@ def test_stricter_rule_changes_but_is_not_less_safe(stricter):
     assert group["classes"] == data["changed"]
     assert group["changes"][0]["less_safe"] is False
     assert group["example"]["neuropathy_severity"] == "moderate"
-    assert rows(default_rules(), load_rules(path), Profile.model_validate(group["example"])) == (
+    assert rows(default_rules(), load_unproved(path), Profile.model_validate(group["example"])) == (
         group_rows(group["changes"])
     )
 
@@ -243,7 +243,7 @@ def no_red_flag_subspace() -> list[Profile]:
 def test_stricter_rule_count_by_brute_force(stricter):
     """The changed classes are the moderate ones where thumb pressure used to be allowed."""
     path, _, data = stricter
-    old, new = default_rules(), load_rules(path)
+    old, new = default_rules(), load_unproved(path)
     counted = 0
     for profile in no_red_flag_subspace():
         before = outcome(profile, old)
@@ -268,7 +268,7 @@ def test_new_technique_is_less_safe(new_technique):
     assert len(groups) == 2
     assert data["groups"][0] is allowed  # less safe first
     assert (allowed["less_safe"], blocked["less_safe"]) == (True, False)
-    old, new = default_rules(), load_rules(path)
+    old, new = default_rules(), load_unproved(path)
     counted = sum(bool(outcome(p, old).allowed) for p in no_red_flag_subspace())
     assert allowed["classes"] == counted
     assert blocked["classes"] == data["space_size"] - counted
@@ -343,8 +343,8 @@ def edited(directory: Path, name: str) -> Path:
 @pytest.mark.parametrize("name", list(EDITS))
 def test_small_variants_match_brute_force(tmp_path, name):
     """Changed classes, each group's count and example agree with evaluating every class."""
-    old = load_rules(DIFF / "base.yaml")
-    new = load_rules(edited(tmp_path, name))
+    old = load_unproved(DIFF / "base.yaml")
+    new = load_unproved(edited(tmp_path, name))
     result = diff(old, new)
     expected = brute_force(old, new)
     assert result.changed == sum(expected.values())
@@ -371,7 +371,9 @@ def test_small_variants_exit_codes(tmp_path, name):
 
 def test_less_safe_groups_come_first_then_by_size(tmp_path):
     """Groups are ordered less safe first, then by descending class count."""
-    result = diff(load_rules(DIFF / "base.yaml"), load_rules(edited(tmp_path, "unknown-narrowed")))
+    result = diff(
+        load_unproved(DIFF / "base.yaml"), load_unproved(edited(tmp_path, "unknown-narrowed"))
+    )
     keys = [(not g.less_safe, -g.count) for g in result.groups]
     assert keys == sorted(keys)
 
@@ -414,7 +416,7 @@ def test_less_safe_groups_come_first_then_by_size(tmp_path):
 )
 def test_each_kind_of_change_is_judged(tmp_path, name, change, less_safe):
     """Each aspect's change is marked less safe or not, as the safety model says."""
-    result = diff(load_rules(DIFF / "base.yaml"), load_rules(edited(tmp_path, name)))
+    result = diff(load_unproved(DIFF / "base.yaml"), load_unproved(edited(tmp_path, name)))
     found = {(c.aspect, c.before, c.after): c.less_safe for g in result.groups for c in g.changes}
     assert found[change] is less_safe
 
@@ -424,7 +426,7 @@ def test_dropped_warning_text_is_exact(tmp_path):
     path = edited(tmp_path, "dropped-warning")
     run = cli("diff", DIFF / "base.yaml", path)
     assert (run.code, run.err) == (1, "")
-    old, new = load_rules(DIFF / "base.yaml").version, load_rules(path).version
+    old, new = load_unproved(DIFF / "base.yaml").version, load_unproved(path).version
     assert run.out == (
         f"{old} -> {new}\n"
         "81 of 243 classes decide differently (1 kind of change); 2 wording changes\n"
@@ -445,7 +447,7 @@ def test_stricter_text_is_exact(tmp_path):
     path = edited(tmp_path, "firm-blocks-all")
     run = cli("diff", DIFF / "base.yaml", path)
     assert (run.code, run.err) == (0, "")
-    old, new = load_rules(DIFF / "base.yaml").version, load_rules(path).version
+    old, new = load_unproved(DIFF / "base.yaml").version, load_unproved(path).version
     assert run.out == (
         f"{old} -> {new}\n"
         "18 of 243 classes decide differently (1 kind of change); 0 wording changes\n"
@@ -462,8 +464,8 @@ def test_json_is_exact(tmp_path):
     run = cli("diff", "--format", "json", DIFF / "base.yaml", path)
     assert (run.code, run.err) == (1, "")
     assert json.loads(run.out) == {
-        "old_version": load_rules(DIFF / "base.yaml").version,
-        "new_version": load_rules(path).version,
+        "old_version": load_unproved(DIFF / "base.yaml").version,
+        "new_version": load_unproved(path).version,
         "space_size": 243,
         "changed": 81,
         "less_safe": True,
@@ -528,7 +530,7 @@ def test_change_and_group_objects():
 )
 def test_diff_refuses_what_is_not_a_rule_set(old, new, message):
     """diff() takes two RuleSets and says which argument is wrong."""
-    rules = load_rules(DIFF / "base.yaml")
+    rules = load_unproved(DIFF / "base.yaml")
     with pytest.raises(TypeError) as info:
         diff(rules if old is None else old, rules if new is None else new)
     assert str(info.value) == message

@@ -13,7 +13,7 @@ from neurotriage.analysis import counterfactuals, diff, lint, rule_coverage, ver
 from neurotriage.strategies import profiles, profiles_firing, red_flag_profiles
 from tests.clitools import assert_clean_failure, cli, write_profile
 from tests.conftest import ROOT, available_backends
-from tests.rulefiles import copy_rules, edit, write_file
+from tests.rulefiles import copy_rules, edit, load_unproved, write_file
 
 CALF = ROOT / "examples" / "packs" / "calf-check"
 RULES = load_rules(CALF)
@@ -87,13 +87,13 @@ def unsafe_copy(directory: Path) -> Path:
 
 def test_an_unsafe_red_flag_fails_the_built_in_property(tmp_path: Path):
     """Only the pack's declared red flags say this is wrong, and verify proves it is."""
-    report = verify(load_rules(unsafe_copy(tmp_path)))
+    report = verify(load_unproved(unsafe_copy(tmp_path)))
     failed = [r.id for r in report.failed]
     assert "red-flags" in failed
     example = next(r for r in report.failed if r.id == "red-flags").counterexample
     assert example is not None
     assert example.profiles[0].calf_swelling is True  # type: ignore[attr-defined]
-    decision = evaluate(example.profiles[0], rules=load_rules(unsafe_copy(tmp_path / "again")))
+    decision = evaluate(example.profiles[0], rules=load_unproved(unsafe_copy(tmp_path / "again")))
     assert decision.allowed_techniques != []  # the counterexample is real
 
 
@@ -133,7 +133,7 @@ def test_diff_refuses_packs_with_different_models():
 
 
 def test_diff_compares_two_versions_of_the_pack(tmp_path: Path):
-    result = diff(RULES, load_rules(unsafe_copy(tmp_path)))
+    result = diff(RULES, load_unproved(unsafe_copy(tmp_path)))
     assert result.less_safe
 
 
@@ -190,7 +190,7 @@ def test_diff_judges_red_flags_that_hold_on_fewer_classes(tmp_path: Path):
     narrower = edited_copy(
         tmp_path, "red_flags: calf_swelling or age >= 90", "red_flags: calf_swelling"
     )
-    result = diff(RULES, load_rules(narrower))
+    result = diff(RULES, load_unproved(narrower))
     assert result.groups == ()
     assert result.less_safe
     assert [str(change) for change in result.pack] == [
@@ -206,11 +206,11 @@ def test_diff_judges_red_flags_that_hold_on_fewer_classes(tmp_path: Path):
 
 def test_diff_accepts_wider_red_flags_and_shows_pack_wording(tmp_path: Path):
     wider = edited_copy(tmp_path, "age >= 90", "age >= 85")
-    result = diff(RULES, load_rules(wider))
+    result = diff(RULES, load_unproved(wider))
     assert not any(change.less_safe for change in result.pack)
     assert result.pack[0].note == "every class that was a red flag still is"
     reworded = edited_copy(tmp_path / "b", '"How old are you?"', '"Your age?"')
-    changes = diff(RULES, load_rules(reworded)).wording
+    changes = diff(RULES, load_unproved(reworded)).wording
     assert [(c.item, c.before, c.after) for c in changes] == [
         ("field age question", "How old are you?", "Your age?")
     ]
@@ -220,6 +220,6 @@ def test_diff_judges_a_changed_risk_order(tmp_path: Path):
     falling = edited_copy(
         tmp_path, "    min: 0\n    max: 120\n", "    min: 0\n    max: 120\n    risk: falling\n"
     )
-    result = diff(RULES, load_rules(falling))
+    result = diff(RULES, load_unproved(falling))
     assert [(c.item, c.less_safe) for c in result.pack] == [("field age risk", True)]
     assert result.less_safe

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from neurotriage import load_rules
 from neurotriage.decision import Outcome
-from tests.rulefiles import load_error, shown, with_catalogue
+from tests.rulefiles import load_error, load_unproved, shown, with_catalogue
 
 RULES = """\
 rules:
@@ -29,7 +28,7 @@ def with_invariants(tmp_path: Path, invariants: str) -> Path:
 
 def test_every_expectation_loads(tmp_path):
     """Each expectation key is parsed into the Invariant, with its file and line."""
-    rules = load_rules(
+    rules = load_unproved(
         with_invariants(
             tmp_path,
             "invariants:\n"
@@ -149,7 +148,7 @@ def test_duplicate_invariant_ids(tmp_path):
 )
 def test_violations_name_each_broken_expectation(tmp_path, outcome, expected):
     """Invariant.violations lists every expectation an outcome breaks, in plain words."""
-    rules = load_rules(
+    rules = load_unproved(
         with_invariants(
             tmp_path,
             "invariants:\n"

@@ -8,11 +8,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from neurotriage import default_rules, load_rules
+from neurotriage import default_rules
 from neurotriage.analysis import lint, lint_path
 from tests.clitools import cli
 from tests.conftest import FIXTURES
-from tests.rulefiles import with_default_catalogue, write
+from tests.rulefiles import load_unproved, with_default_catalogue, write
 
 LINT = FIXTURES / "lint"
 
@@ -205,6 +205,6 @@ def test_shadowed_matches_removing_each_rule(tmp_path_factory, picks):
             f"    when: {first} and {second}\n{effect}"
         )
     with_default_catalogue(directory, {"r.yaml": text})
-    rules = load_rules(directory)
+    rules = load_unproved(directory)
     shadowed = [f.item_id for f in lint(rules) if f.code == "shadowed-rule"]
     assert sorted(shadowed) == sorted(_shadowed_by_removal(rules))

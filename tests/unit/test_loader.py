@@ -25,6 +25,7 @@ from tests.rulefiles import (
     THERAPIES,
     copy_rules,
     load_error,
+    load_unproved,
     rule_file,
     shown,
     with_catalogue,
@@ -542,7 +543,7 @@ def test_warning_code_reused_with_another_message_is_rejected(tmp_path: Path):
 def test_warning_code_reused_with_the_same_message_loads(tmp_path: Path):
     """Two rules may share a warning code when they give the same warning."""
     text = "rules:\n" + warning_rule("r1", "Take care.") + warning_rule("r2", "Take care.")
-    ruleset = load_rules(with_catalogue(tmp_path, {"r.yaml": text}))
+    ruleset = load_unproved(with_catalogue(tmp_path, {"r.yaml": text}))
     assert [r.id for r in ruleset.rules] == ["r1", "r2"]
 
 
@@ -573,7 +574,7 @@ def test_rule_whose_only_effect_is_a_no_op_is_rejected(tmp_path: Path, effect: s
 def test_equal_versions_in_several_files_load(tmp_path: Path):
     """Several files may declare the same version; it prefixes the rule set version."""
     files = {"a.yaml": "version: '1.0'\n", "b.yaml": "version: '1.0'\n"}
-    assert load_rules(with_catalogue(tmp_path, files)).version.startswith("1.0+")
+    assert load_unproved(with_catalogue(tmp_path, files)).version.startswith("1.0+")
 
 
 def test_empty_directory_is_rejected(tmp_path: Path):
@@ -812,7 +813,7 @@ rules:
 @pytest.fixture
 def custom(tmp_path: Path) -> RuleSet:
     """A small valid rule set spread over three files."""
-    return load_rules(
+    return load_unproved(
         write(
             tmp_path,
             {"techniques.yaml": TECHNIQUES, "therapies.yml": THERAPIES, "rules.yaml": CUSTOM_RULES},
@@ -886,7 +887,7 @@ def test_custom_rule_set_evaluates(
 
 def test_custom_rule_set_where_no_rule_fires(tmp_path: Path, backend: str):
     """A profile that fires no rule of a custom rule set proceeds with every technique allowed."""
-    ruleset = load_rules(with_catalogue(tmp_path, {"r.yaml": rule_file("open_wounds")}))
+    ruleset = load_unproved(with_catalogue(tmp_path, {"r.yaml": rule_file("open_wounds")}))
     decision = evaluate({"open_wounds": False}, rules=ruleset, backend=backend)
     assert decision.fired_rules == []
     assert decision.verdict == "proceed"
@@ -900,7 +901,7 @@ def test_custom_rule_set_where_no_rule_fires(tmp_path: Path, backend: str):
 def test_single_file_loads(tmp_path: Path, backend: str):
     """load_rules accepts a single file holding the catalogue and the rules together."""
     path = write_file(tmp_path / "all.yaml", TECHNIQUES + CUSTOM_RULES)
-    ruleset = load_rules(path)
+    ruleset = load_unproved(path)
     assert [r.id for r in ruleset.rules] == ["high-pain-no-thumbs", "wounds", "ask-pain"]
     assert {r.file for r in ruleset.rules} == {str(path)}
     decision = evaluate({"pain_level": 9, "open_wounds": False}, rules=ruleset, backend=backend)
@@ -924,7 +925,7 @@ def test_single_file_errors_name_the_file(tmp_path: Path):
 def test_other_files_in_the_directory_are_ignored(tmp_path: Path):
     """Only .yaml and .yml files of a directory are read."""
     write(tmp_path, {"t.yml": TECHNIQUES, "README.txt": "not yaml: [", "r.yaml.bak": "x: ["})
-    assert load_rules(tmp_path).technique_ids == ("gentle_stroking", "thumb_pressure")
+    assert load_unproved(tmp_path).technique_ids == ("gentle_stroking", "thumb_pressure")
 
 
 # --- the default rule set ------------------------------------------------------------
@@ -977,13 +978,13 @@ def test_default_catalogue_is_the_contract(rules: RuleSet):
 def test_ruleset_version_is_stable_and_tracks_content(tmp_path: Path):
     """The version is the same for two loads of the same files and changes when one changes."""
     copy = copy_rules(tmp_path / "rules")
-    first, second = load_rules(copy), load_rules(copy)
+    first, second = load_unproved(copy), load_unproved(copy)
     assert first.version == second.version
     assert first.version.startswith("2026.11.0+")
     assert first.version == default_rules().version
     session = copy / "session.yaml"
     write_file(session, session.read_text(encoding="utf-8") + "# a comment\n")
-    changed = load_rules(copy)
+    changed = load_unproved(copy)
     assert changed.version != first.version
     assert changed.version.startswith("2026.11.0+")
 

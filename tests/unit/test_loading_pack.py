@@ -8,21 +8,21 @@ from typing import Annotated, Literal
 import pytest
 from pydantic import BaseModel, ConfigDict, Field
 
-from neurotriage import Profile, RuleError, default_rules, evaluate, load_rules
+from neurotriage import Profile, RuleError, default_rules, evaluate
 from neurotriage.fields import PackModel, specs_of
 from neurotriage.pack import PROFILE_PACK
 from tests.conftest import ROOT
-from tests.rulefiles import PACK, PACK_RULES, PACK_TECHNIQUES, write, write_pack
+from tests.rulefiles import PACK, PACK_RULES, PACK_TECHNIQUES, load_unproved, write, write_pack
 
 
 def problems(directory: Path, **kwargs: object) -> list[str]:
     with pytest.raises(RuleError) as info:
-        load_rules(directory, **kwargs)  # type: ignore[arg-type]
+        load_unproved(directory, **kwargs)  # type: ignore[arg-type]
     return [str(p) for p in info.value.problems]
 
 
 def test_a_pack_directory_gets_its_own_model(tmp_path: Path):
-    rules = load_rules(write_pack(tmp_path))
+    rules = load_unproved(write_pack(tmp_path))
     pack = rules.pack
     assert (pack.id, pack.version, pack.title, pack.red_flags) == (
         "tiny",
@@ -58,7 +58,7 @@ def test_the_default_pack_file_is_the_builtin_profile_pack():
 def test_a_directory_without_pack_file_reads_profile(tmp_path: Path):
     rule = "rules:\n  - {id: w, description: W., when: open_wounds, block: all, verdict: stop}\n"
     write(tmp_path, {"techniques.yaml": PACK_TECHNIQUES, "r.yaml": rule})
-    assert load_rules(tmp_path).pack is PROFILE_PACK
+    assert load_unproved(tmp_path).pack is PROFILE_PACK
 
 
 def test_conditions_are_checked_against_the_packs_fields(tmp_path: Path):
@@ -140,8 +140,10 @@ def test_a_pack_file_with_another_spelling_is_refused(tmp_path: Path):
 
 
 def test_the_version_covers_the_pack_file(tmp_path: Path):
-    first = load_rules(write_pack(tmp_path / "a")).version
-    second = load_rules(write_pack(tmp_path / "b", pack=PACK.replace("A tiny", "A small"))).version
+    first = load_unproved(write_pack(tmp_path / "a")).version
+    second = load_unproved(
+        write_pack(tmp_path / "b", pack=PACK.replace("A tiny", "A small"))
+    ).version
     assert first != second
 
 
@@ -151,7 +153,7 @@ class CalfModel(PackModel):
 
 
 def test_an_app_may_bring_its_own_model(tmp_path: Path):
-    rules = load_rules(write_pack(tmp_path), model=CalfModel)
+    rules = load_unproved(write_pack(tmp_path), model=CalfModel)
     assert rules.pack.model is CalfModel
     assert rules.pack.fields["swollen"].question == "Is one calf swollen?"  # from pack.yaml
     assert evaluate(CalfModel(swollen=True), rules=rules).verdict == "see_doctor"
@@ -161,7 +163,7 @@ def test_an_app_may_bring_its_own_model(tmp_path: Path):
 
 def test_without_pack_fields_the_semantics_come_from_the_model(tmp_path: Path):
     pack = "id: tiny\nversion: '1'\ntitle: T\nred_flags: swollen\n"
-    rules = load_rules(write_pack(tmp_path, pack=pack), model=CalfModel)
+    rules = load_unproved(write_pack(tmp_path, pack=pack), model=CalfModel)
     assert rules.pack.fields == specs_of(CalfModel)
     assert rules.pack.red_flags == "swollen"
 
@@ -178,10 +180,10 @@ def test_a_model_that_differs_from_the_pack_file_is_refused(tmp_path: Path):
 
 def test_a_model_without_a_pack_file(tmp_path: Path):
     write(tmp_path, {"techniques.yaml": PACK_TECHNIQUES, "rules.yaml": PACK_RULES})
-    rules = load_rules(tmp_path, model=CalfModel)
+    rules = load_unproved(tmp_path, model=CalfModel)
     assert rules.pack.id == "calf-model"
     assert rules.pack.red_flags is None
-    assert load_rules(ROOT / "rules", model=Profile).pack.model is Profile
+    assert load_unproved(ROOT / "rules", model=Profile).pack.model is Profile
 
 
 def test_a_loose_model_is_refused(tmp_path: Path):
@@ -193,9 +195,9 @@ def test_a_loose_model_is_refused(tmp_path: Path):
 
     for model, message in ((Loose, "must be as strict as Profile"), (Floaty, "Floaty.weight")):
         with pytest.raises(TypeError, match=message):
-            load_rules(write_pack(tmp_path), model=model)
+            load_unproved(write_pack(tmp_path), model=model)
     with pytest.raises(TypeError, match="pydantic model class"):
-        load_rules(write_pack(tmp_path), model=dict)  # type: ignore[arg-type]
+        load_unproved(write_pack(tmp_path), model=dict)  # type: ignore[arg-type]
 
 
 def test_config_strict_by_hand_is_accepted(tmp_path: Path):
@@ -206,7 +208,7 @@ def test_config_strict_by_hand_is_accepted(tmp_path: Path):
         level: Literal["a", "b"] = "a"
 
     pack = "id: tiny\nversion: '1'\ntitle: T\n"
-    assert load_rules(write_pack(tmp_path, pack=pack), model=Strict).pack.model is Strict
+    assert load_unproved(write_pack(tmp_path, pack=pack), model=Strict).pack.model is Strict
 
 
 def test_a_bad_top_level_key_does_not_hide_the_fields_problems(tmp_path: Path):
@@ -227,6 +229,6 @@ def test_rule_files_declare_the_packs_version(tmp_path: Path):
         f"{directory}/rules.yaml:1:10: version '3.0' differs from '2.0' declared in "
         f"{directory}/pack.yaml; declare one version for the rule set"
     )
-    assert load_rules(
+    assert load_unproved(
         write_pack(tmp_path / "b", rules='version: "2.0"\n' + PACK_RULES)
     ).version.startswith("2.0+")

@@ -15,7 +15,7 @@ from neurotriage.engines import reference
 from neurotriage.engines.reference import ReferenceEngine
 from tests.conftest import ROOT
 from tests.properties.profiles import PROFILES
-from tests.rulefiles import with_default_catalogue
+from tests.rulefiles import load_unproved, with_default_catalogue
 
 #: Thresholds of every kind and named list items, so the classes are not trivial.
 THRESHOLDS = """\
@@ -42,7 +42,7 @@ SHAPES = {
 
 def rule_set(directory: Path, rules: str) -> RuleSet:
     """The default catalogue with ``rules`` as its only rule file."""
-    return load_rules(with_default_catalogue(directory, {"rules.yaml": rules}))
+    return load_unproved(with_default_catalogue(directory, {"rules.yaml": rules}))
 
 
 @pytest.fixture(scope="module")

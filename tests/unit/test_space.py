@@ -5,11 +5,11 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from neurotriage import Profile, default_rules, evaluate, load_rules
+from neurotriage import Profile, default_rules, evaluate
 from neurotriage.analysis import input_space
 from neurotriage.strategies import profiles
 from tests.conftest import available_backends
-from tests.rulefiles import with_catalogue
+from tests.rulefiles import load_unproved, with_catalogue
 
 CUSTOM = """\
 rules:
@@ -45,7 +45,7 @@ def test_default_classes():
 
 def test_custom_cuts_members_and_invariants(tmp_path):
     """Cuts come from rules, invariants and the red-flag property; members give subsets."""
-    space = input_space(load_rules(with_catalogue(tmp_path, {"r.yaml": CUSTOM})))
+    space = input_space(load_unproved(with_catalogue(tmp_path, {"r.yaml": CUSTOM})))
     assert space.int_classes["pain_level"] == (
         (0, 1),
         (2, 2),
@@ -83,7 +83,7 @@ def test_iteration_matches_indices():
 
 def test_steps_follow_each_fields_risk_order(tmp_path):
     """Risk steps go up a class; unknown steps go to None; clearance only on a relaxing field."""
-    space = input_space(load_rules(with_catalogue(tmp_path, {"r.yaml": CUSTOM})))
+    space = input_space(load_unproved(with_catalogue(tmp_path, {"r.yaml": CUSTOM})))
     assert space.steps("pain_level", "risk") == [(1, 2), (2, 3), (3, 4), (4, 5), (5, 6), (6, 7)]
     assert space.steps("pain_level", "unknown") == [(i, 0) for i in range(1, 8)]
     # [] -> [other] and [] -> [kidney]; [other] -> [other, kidney], which is [kidney]'s class
@@ -119,7 +119,7 @@ def test_where_matches_brute_force():
 def test_concrete_profile_decides_like_its_representative_custom(tmp_path_factory, data):
     """On a rule set with memberships and many cuts, a profile decides like its class."""
     directory = tmp_path_factory.mktemp("rules")
-    rules = load_rules(with_catalogue(directory, {"r.yaml": CUSTOM}))
+    rules = load_unproved(with_catalogue(directory, {"r.yaml": CUSTOM}))
     space = input_space(rules)
     profile = data.draw(profiles(rules))
     representative = space.representative(profile)

@@ -10,10 +10,10 @@ from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from neurotriage import Profile, RuleSet, default_rules, evaluate, load_rules
+from neurotriage import Profile, RuleSet, default_rules, evaluate
 from neurotriage.strategies import profiles, profiles_firing, red_flag_profiles
 from tests.conftest import CONDITION_FIELDS
-from tests.rulefiles import with_catalogue
+from tests.rulefiles import load_unproved, with_catalogue
 
 #: Few examples per test: every draw is checked, and the classes are weighted evenly.
 FEW = settings(
@@ -46,7 +46,7 @@ rules:
 @pytest.fixture
 def custom(tmp_path) -> RuleSet:
     """The small custom rule set above, with a two-technique catalogue."""
-    return load_rules(with_catalogue(tmp_path, {"rules.yaml": CUSTOM}))
+    return load_unproved(with_catalogue(tmp_path, {"rules.yaml": CUSTOM}))
 
 
 def has_red_flag(profile: Profile) -> bool:

@@ -19,11 +19,11 @@ from hypothesis import strategies as st
 
 from neurotriage import RuleError, UndecidedError, default_rules, evaluate, load_rules
 from neurotriage.analysis import VerifyReport, input_space, lint, verify
-from neurotriage.analysis._solver import Query
+from neurotriage.proof._solver import Query
 from tests.clitools import assert_clean_failure, cli
 from tests.conftest import FIXTURES, ROOT, available_backends, requires_durable
 from tests.generated_packs import write_generated_pack
-from tests.rulefiles import copy_rules, edit, with_catalogue
+from tests.rulefiles import copy_rules, edit, load_unproved, with_catalogue
 
 #: properties about engines, checked on one profile per rule rather than proved
 ON_RULES = {"partition", "order-free", "backends-agree"}
@@ -115,13 +115,13 @@ def test_durable_agrees_rule_by_rule():
 )
 def test_planted_faults_agree(tmp_path, name, old, new):
     """A fault planted in the default pack is found both ways, at the same counterexample."""
-    report = assert_same(load_rules(_variant(tmp_path, name, old, new)))
+    report = assert_same(load_unproved(_variant(tmp_path, name, old, new)))
     assert not report.ok
 
 
 def test_unsafe_fixture_agrees():
     """The unsafe-unknown-pain fixture fails the same properties, at the same pairs."""
-    report = assert_same(load_rules(FIXTURES / "unsafe-unknown-pain"))
+    report = assert_same(load_unproved(FIXTURES / "unsafe-unknown-pain"))
     assert {r.id for r in report.failed} >= {"unknown-not-safer", "verdict-matches-allowed"}
 
 
@@ -224,7 +224,7 @@ def test_random_rule_sets_agree(text):
     with tempfile.TemporaryDirectory() as scratch:
         directory = with_catalogue(Path(scratch), {"rules.yaml": text})
         try:
-            rules = load_rules(directory)
+            rules = load_unproved(directory)
         except RuleError:
             return  # a drawn rule set the loader refuses has nothing to prove
         assert_same(rules)
@@ -241,7 +241,7 @@ def corner_pack(tmp_path_factory):
 
 def test_a_fault_at_one_corner_of_a_huge_space_is_found(corner_pack):
     """The planted corner is found and printed exactly, and evaluate() confirms it."""
-    rules = load_rules(corner_pack)
+    rules = load_unproved(corner_pack)
     report = verify(rules)
     assert report.space_size > 10**15
     failed = {r.id: r for r in report.failed}
@@ -259,7 +259,7 @@ def test_a_fault_at_one_corner_of_a_huge_space_is_found(corner_pack):
 
 def test_a_query_over_its_budget_stops_with_the_property_named(corner_pack, monkeypatch):
     """A solver that gives up is an error naming the property (exit 2), never a pass."""
-    rules = load_rules(corner_pack)
+    rules = load_unproved(corner_pack)
     monkeypatch.setattr(Query, "check", lambda self, *assumptions: "unknown")
     with pytest.raises(UndecidedError) as info:
         verify(rules, time_budget=0.5)
@@ -305,7 +305,7 @@ LOADING = sorted(p.name for p in (FIXTURES / "lint").glob("*.yaml") if "without-
 @pytest.mark.parametrize("name", LOADING)
 def test_lint_agrees_on_every_lint_fixture(name):
     """Dead and shadowed rules: the solver finds exactly what the walk finds."""
-    _lint_both(load_rules(FIXTURES / "lint" / name))
+    _lint_both(load_unproved(FIXTURES / "lint" / name))
 
 
 def test_lint_agrees_on_the_packs():
@@ -327,7 +327,7 @@ def test_lint_agrees_on_random_rule_sets(text):
     with tempfile.TemporaryDirectory() as scratch:
         directory = with_catalogue(Path(scratch), {"rules.yaml": text})
         try:
-            rules = load_rules(directory)
+            rules = load_unproved(directory)
         except RuleError:
             return
         _lint_both(rules)

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from neurotriage import Profile, default_rules, evaluate, load_rules
+from neurotriage import Profile, default_rules, evaluate
 from neurotriage.analysis import input_space, verify
 from neurotriage.decision import Outcome
 from tests.clitools import assert_clean_failure, cli
 from tests.conftest import FIXTURES, requires_durable
-from tests.rulefiles import copy_rules, edit, write
+from tests.rulefiles import copy_rules, edit, load_unproved, write
 
 UNSAFE = FIXTURES / "unsafe-unknown-pain"
 BUILT_IN = (
@@ -63,10 +63,10 @@ def test_default_declares_the_articles_invariants():
 
 def test_unsafe_rule_set_fails_with_the_smallest_counterexample():
     """A rule that leaves thumb pressure allowed on unknown pain is caught, as a pair."""
-    result = {r.id: r for r in verify(load_rules(UNSAFE), method="enumeration").results}
+    result = {r.id: r for r in verify(load_unproved(UNSAFE), method="enumeration").results}
     step = result["unknown-not-safer"]
     assert (step.status, step.failures) == ("fail", 1)
-    proved = {r.id: r for r in verify(load_rules(UNSAFE)).results}["unknown-not-safer"]
+    proved = {r.id: r for r in verify(load_unproved(UNSAFE)).results}["unknown-not-safer"]
     assert (proved.status, proved.failures) == ("fail", None)  # a proof does not count
     assert proved.counterexample == step.counterexample
     example = step.counterexample
@@ -87,10 +87,10 @@ def test_unsafe_rule_set_fails_with_the_smallest_counterexample():
 
 def test_counterexamples_are_real():
     """Evaluating the printed counterexample reproduces the failure."""
-    result = {r.id: r for r in verify(load_rules(UNSAFE)).results}
+    result = {r.id: r for r in verify(load_unproved(UNSAFE)).results}
     example = result["unknown-not-safer"].counterexample
     assert example is not None
-    rules = load_rules(UNSAFE)
+    rules = load_unproved(UNSAFE)
     before, after = (
         Outcome.of(evaluate(Profile.model_validate(p.model_dump()), rules=rules))
         for p in example.profiles
@@ -109,7 +109,7 @@ def test_monotonicity_failure_is_a_pair_one_step_apart(tmp_path):
     rules = _write_variant(
         tmp_path, 'when: requested_pressure >= "moderate"', 'when: requested_pressure == "moderate"'
     )
-    result = {r.id: r for r in verify(load_rules(rules)).results}
+    result = {r.id: r for r in verify(load_unproved(rules)).results}
     example = result["monotone-risk"].counterexample
     assert example is not None
     assert example.change == "requested_pressure: 'moderate' -> 'firm'"
@@ -125,7 +125,7 @@ def test_red_flag_property_fails_when_clearance_overrides(tmp_path):
         "when: open_wounds and not cleared_by_clinician\n",
         name="red-flags.yaml",
     )
-    result = {r.id: r for r in verify(load_rules(rules)).results}
+    result = {r.id: r for r in verify(load_unproved(rules)).results}
     assert result["red-flags"].status == "fail"
     example = result["red-flags"].counterexample
     assert example is not None

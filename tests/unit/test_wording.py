@@ -13,11 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from neurotriage import load_rules
 from neurotriage.analysis import RuleSetDiff, WordingChange, diff
 from tests.clitools import cli
 from tests.conftest import FIXTURES
-from tests.rulefiles import write_file
+from tests.rulefiles import load_unproved, write_file
 
 W = WordingChange
 
@@ -199,7 +198,7 @@ def edited(directory: Path, name: str) -> Path:
 def old_and(tmp_path: Path, name: str) -> RuleSetDiff:
     """diff() of OLD and its edit ``name``."""
     old = base_file(tmp_path / "old", OLD)
-    return diff(load_rules(old), load_rules(edited(tmp_path / "new", name)))
+    return diff(load_unproved(old), load_unproved(edited(tmp_path / "new", name)))
 
 
 @pytest.mark.parametrize("name", list(EDITS))
@@ -217,7 +216,7 @@ def test_removed_rule_that_decided_nothing_is_listed(tmp_path):
     with_rule = base_file(
         tmp_path / "with", OLD.replace("  - id: firm\n", NEW_RULE + "  - id: firm\n")
     )
-    result = diff(load_rules(with_rule), load_rules(base_file(tmp_path / "old", OLD)))
+    result = diff(load_unproved(with_rule), load_unproved(base_file(tmp_path / "old", OLD)))
     assert result.changed == 0
     assert [(w.item, w.kind) for w in result.wording] == [
         ("rule very-severe-pain description", "removed"),
@@ -232,7 +231,7 @@ def test_severity_no_class_shows_is_listed(tmp_path):
         'when: requested_pressure == "firm"', 'when: requested_pressure == "moderate"'
     )
     new = base_file(tmp_path / "new", edit.replace("severity: caution", "severity: info"))
-    result = diff(load_rules(base_file(tmp_path / "old", OLD)), load_rules(new))
+    result = diff(load_unproved(base_file(tmp_path / "old", OLD)), load_unproved(new))
     assert result.wording == (W("warning firm severity", "caution", "info"),)
     aspects = {change.aspect for group in result.groups for change in group.changes}
     assert "warning firm severity" not in aspects
@@ -249,8 +248,8 @@ def test_new_technique_lists_every_text_and_its_ceiling(tmp_path):
         ),
     )
     result = diff(
-        load_rules(base_file(tmp_path / "old", OLD)),
-        load_rules(base_file(tmp_path / "new", edit)),
+        load_unproved(base_file(tmp_path / "old", OLD)),
+        load_unproved(base_file(tmp_path / "new", edit)),
     )
     assert result.wording == (
         W("technique soak name", None, "Soak"),
@@ -269,8 +268,8 @@ def test_entries_come_in_section_order(tmp_path):
         edit = edit.replace(old, new)
     edit = edit.replace("name: Gentle stroking", "name: Stroking")
     result = diff(
-        load_rules(base_file(tmp_path / "old", OLD)),
-        load_rules(base_file(tmp_path / "new", edit)),
+        load_unproved(base_file(tmp_path / "old", OLD)),
+        load_unproved(base_file(tmp_path / "new", edit)),
     )
     assert [w.item for w in result.wording] == [
         "version",
@@ -294,7 +293,7 @@ def test_text_report_of_wording_only(tmp_path):
     run = cli("diff", old, new)
     assert (run.code, run.err) == (0, "")
     assert run.out == (
-        f"{load_rules(old).version} -> {load_rules(new).version}\n"
+        f"{load_unproved(old).version} -> {load_unproved(new).version}\n"
         "0 of 243 classes decide differently (0 kinds of change); 7 wording changes\n"
         "wording changed: version\n"
         '    before: "1.0"\n'

@@ -18,11 +18,12 @@ rule. The other analyses are scaled from it.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from neurotriage._errors import NeurotriageError
+from neurotriage.proof import QUERY_SECONDS, Progress
 
 __all__ = [
     "MAX_BYTES",
@@ -48,13 +49,6 @@ MAX_BYTES = 2 * 1024**3
 #: 17 or more names are tested against would be, and its classes alone would
 #: not fit in memory long before the space is enumerated.
 MAX_FIELD_CLASSES = 2**16 + 3
-
-#: A solver query that takes longer than this (seconds) stops the proof:
-#: the property is reported as undecided, never as passing.
-QUERY_SECONDS = 20.0
-
-#: Called as ``progress(stage, done, total)`` while a long analysis runs.
-Progress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)

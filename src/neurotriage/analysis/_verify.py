@@ -20,7 +20,6 @@ from neurotriage.analysis._budget import (
     check_cost,
 )
 from neurotriage.analysis._enumerate import Enumeration, enumerate_space
-from neurotriage.analysis._proof import prove
 from neurotriage.analysis._properties import (
     STARTING,
     STEPS,
@@ -32,16 +31,17 @@ from neurotriage.analysis._properties import (
     red_flag_invariant,
     verdict_matches,
 )
-from neurotriage.analysis._report import (
+from neurotriage.analysis._space import input_space
+from neurotriage.engines import resolve_backend
+from neurotriage.proof import (
     Counterexample,
     Method,
     PropertyResult,
     Status,
     VerifyReport,
+    prove,
     shown,
 )
-from neurotriage.analysis._space import input_space
-from neurotriage.engines import resolve_backend
 from neurotriage.ruleset import RuleSet
 
 __all__ = ["Counterexample", "PropertyResult", "VerifyReport", "verify"]

@@ -107,7 +107,7 @@ def _parser(stdout: IO[str], stderr: IO[str]) -> _Parser:
 
     def with_rules(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("profile", metavar="FILE", help="a JSON profile, or - for standard input")
-        add_rules_options(sub)
+        add_rules_options(sub, serving=True)
         sub.add_argument("--backend", choices=BACKENDS, help="default: durable where it imports")
 
     evaluate_cmd = commands.add_parser(
@@ -148,7 +148,7 @@ def _parser(stdout: IO[str], stderr: IO[str]) -> _Parser:
         help="write short records: verdict, allowed technique ids, referral level, warning"
         " codes, questions, fired rules and rule set version, not the whole decision",
     )
-    add_rules_options(many_cmd)
+    add_rules_options(many_cmd, serving=True)
     many_cmd.add_argument("--backend", choices=BACKENDS, help="default: durable where it imports")
     schema_cmd = commands.add_parser("schema", out=stdout, err=stderr, help="print a JSON Schema")
     schema_cmd.add_argument("model", choices=("profile", "decision"))
@@ -250,10 +250,11 @@ def _run_analysis(
             stdout.write(output.lint(findings))
             return EXIT_FOUND if any(f.severity == "error" for f in findings) else EXIT_OK
         if args.command == "diff":
-            result = diff(load_rules(args.old), load_rules(args.new), progress=progress)
+            old, new = (load_rules(d, verify=False) for d in (args.old, args.new))
+            result = diff(old, new, progress=progress)
             stdout.write(output.diff(result))
             return EXIT_FOUND if result.less_safe else EXIT_OK
-        ruleset = chosen_rules(args)
+        ruleset = chosen_rules(args, verify=False)  # analysed, not served
         if args.command == "verify":
             report = verify(
                 ruleset,
@@ -280,7 +281,7 @@ def _run(args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stderr: IO[s
     if args.command == "schema":
         model: type[BaseModel] = Decision
         if args.model == "profile":
-            model = chosen_rules(args).pack.model
+            model = chosen_rules(args, verify=False).pack.model  # no decision made
         stdout.write(json.dumps(model.model_json_schema(), indent=2) + "\n")
         return EXIT_OK
     if args.command in ("verify", "lint", "coverage", "diff"):

@@ -123,9 +123,18 @@ def _warnings(decision: Decision, ruleset: RuleSet) -> list[str]:
     return lines
 
 
+#: The first line of the summary of a decision from a rule set loaded unproved.
+UNVERIFIED = (
+    "NOT VERIFIED: this rule set was loaded with verify=False; its safety properties "
+    "were not proved, so this decision may be unsafe"
+)
+
+
 def summary(decision: Decision, ruleset: RuleSet) -> str:
     """The ``evaluate`` summary of ``decision`` (made with ``ruleset``)."""
     lines = [_verdict_line(decision), f"Referral: {decision.referral.level}"]
+    if not decision.verified:
+        lines.insert(0, UNVERIFIED)
     lines += [f"  - {r.message} [{r.rule_id}]" for r in decision.referral.reasons]
     lines += _allowed(decision)
     lines += _blocked(decision, ruleset)

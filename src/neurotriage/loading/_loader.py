@@ -30,6 +30,7 @@ from neurotriage.loading._files import (
 )
 from neurotriage.loading._invariants import build_invariants, source
 from neurotriage.loading._pack import check_model, model_pack, read_pack
+from neurotriage.loading._proved import refuse_unproved
 from neurotriage.loading._schema import RuleSpec
 from neurotriage.loading._sources import find_rule_files, shown_path
 from neurotriage.loading._yaml import LocatedDict, Mark
@@ -243,7 +244,9 @@ def _build_rule(
     )
 
 
-def load_rules(path: str | os.PathLike[str], *, model: type[BaseModel] | None = None) -> RuleSet:
+def load_rules(
+    path: str | os.PathLike[str], *, model: type[BaseModel] | None = None, verify: bool = True
+) -> RuleSet:
     """Load and validate a rule pack: a YAML file, or a directory of them with its ``pack.yaml``.
 
     A directory's ``pack.yaml`` declares the pack: its id, version, title,
@@ -255,6 +258,15 @@ def load_rules(path: str | os.PathLike[str], *, model: type[BaseModel] | None = 
     ``pack.yaml``'s ``fields`` when it gives them, else from each field's
     ``json_schema_extra`` (``risk``, ``relaxing``, ``actionable``,
     ``question``).
+
+    Before it returns, the pack's built-in safety properties and its
+    invariants are proved (see docs/verification.md); the proof is kept, by
+    the pack's content, for the next load. A pack that fails one is refused
+    with :class:`~neurotriage.ProofError` (a RuleError) naming the property
+    and its smallest counterexample; a proof over its time budget raises
+    :class:`~neurotriage.UndecidedError`. ``verify=False`` skips the proof:
+    the rule set, and every Decision made from it, then says
+    ``verified=False``.
 
     Raises :class:`RuleError` listing every problem found, each with its file,
     rule id, line and column; TypeError naming the field if ``model`` is not
@@ -278,6 +290,9 @@ def load_rules(path: str | os.PathLike[str], *, model: type[BaseModel] | None = 
     ruleset = _build(collector, files, pack, pack_file)
     if collector.problems or ruleset is None:
         _raise(collector)
+    if not verify:
+        return dataclasses.replace(ruleset, verified=False)
+    refuse_unproved(ruleset, shown_path(root))
     return ruleset
 
 

@@ -50,9 +50,11 @@ from typing import Any, TypeAlias, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+# the module, not its function: loading proves packs with the pipeline's combine(),
+# so this import must not need loading to be initialised first
+from neurotriage import loading
 from neurotriage.decision import Decision
 from neurotriage.engines import BackendName, resolve_backend
-from neurotriage.loading import default_rules
 from neurotriage.pack import Pack
 from neurotriage.pipeline.combine import combine
 from neurotriage.pipeline.compiled import compiled_engine
@@ -335,7 +337,7 @@ def evaluate_many(
     iterator = _iterate(profiles)
     if rules is not None and not isinstance(rules, RuleSet):
         raise TypeError(f"rules must be a RuleSet from load_rules(), not {type(rules).__name__}")
-    ruleset = rules if rules is not None else default_rules()
+    ruleset = rules if rules is not None else loading.default_rules()
     count = _check_workers(workers)
     name = resolve_backend(backend)
     # Compiled here first, so a rule set the backend cannot take fails now, as

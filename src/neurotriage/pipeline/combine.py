@@ -192,6 +192,7 @@ def _decide(
         complementary_therapies=parts.therapies,
         fired_rules=[p.rule.id for p in fired_parts],
         ruleset_version=ruleset.version,
+        verified=ruleset.verified,
     )
 
 
@@ -230,6 +231,7 @@ class _Template:
         "referral",
         "therapies",
         "verdict",
+        "verified",
         "version",
         "warnings",
     )
@@ -246,6 +248,7 @@ class _Template:
         self.therapies = tuple(decision.complementary_therapies)
         self.fired = tuple(decision.fired_rules)
         self.version = decision.ruleset_version
+        self.verified = decision.verified
 
     def build(self) -> Decision:
         """A new Decision equal to the original; every list in it is new."""
@@ -293,6 +296,7 @@ class _Template:
             "complementary_therapies": list(self.therapies),
             "fired_rules": list(self.fired),
             "ruleset_version": self.version,
+            "verified": self.verified,
         }
 
 

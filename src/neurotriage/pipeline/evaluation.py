@@ -8,9 +8,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
+# the module, not its function: loading proves packs with the pipeline's combine(),
+# so this import must not need loading to be initialised first
+from neurotriage import loading
 from neurotriage.decision import Decision
 from neurotriage.engines import resolve_backend
-from neurotriage.loading import default_rules
 from neurotriage.pack import PROFILE_PACK, Pack
 from neurotriage.pipeline.combine import combine
 from neurotriage.pipeline.compiled import compiled_engine
@@ -90,7 +92,7 @@ def evaluate(
     """
     if rules is not None and not isinstance(rules, RuleSet):
         raise TypeError(f"rules must be a RuleSet from load_rules(), not {type(rules).__name__}")
-    ruleset = rules if rules is not None else default_rules()
+    ruleset = rules if rules is not None else loading.default_rules()
     checked = as_profile(profile, ruleset.pack)
     engine = compiled_engine(ruleset, resolve_backend(backend))
     decision = combine(ruleset, checked, engine.fired(checked))

@@ -14,8 +14,8 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from neurotriage._errors import UndecidedError
-from neurotriage.analysis._solver import Query, Term
-from neurotriage.analysis._symbolic import Encoding, Profile
+from neurotriage.proof._solver import Query, Term
+from neurotriage.proof._symbolic import Encoding, Profile
 
 __all__ = ["Search"]
 

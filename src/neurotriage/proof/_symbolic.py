@@ -24,13 +24,6 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from neurotriage.analysis._solver import Logic, Query, Term
-from neurotriage.analysis._space import (
-    _int_classes,
-    _shape_of,
-    conditions_of,
-    other_item,
-)
 from neurotriage.decision import REFERRAL_LEVELS, VERDICTS
 from neurotriage.fields import FieldSpec
 from neurotriage.language import (
@@ -46,7 +39,10 @@ from neurotriage.language import (
     Or,
     compile_condition,
     fields_read,
+    walk,
 )
+from neurotriage.proof._shape import conditions_of, int_classes, other_item, shape_of
+from neurotriage.proof._solver import Logic, Query, Term
 from neurotriage.ruleset import Rule, RuleSet
 
 __all__ = ["Domain", "Encoding", "ListVars", "Profile", "count_where", "domains_of"]
@@ -114,6 +110,29 @@ class Domain:
         unknown: list[Any] = [None] if self.spec.nullable else []
         return [*unknown, [], [self.other], *subsets]
 
+    def weighted(self, tested: frozenset[str]) -> list[tuple[Any, int]]:
+        """One value per group of classes no test on ``tested`` names tells apart, and its size.
+
+        A scalar field's classes are each their own group. A list field's
+        non-empty sets of names are grouped by which ``tested`` names they
+        hold, so a condition testing three of 25 names is split 2**3 ways,
+        not 2**25.
+        """
+        if not self.is_list:
+            return [(value, 1) for value in self.reps]
+        inside = [m for m in self.members if m in tested]
+        outside = [m for m in self.members if m not in tested]
+        unknown: list[tuple[Any, int]] = [(None, 1)] if self.spec.nullable else []
+        groups: list[tuple[Any, int]] = [*unknown, ([], 1), ([self.other], 1)]
+        rest = 1 << len(outside)  # the sets of untested names each group may add
+        for size in range(len(inside) + 1):
+            for combo in itertools.combinations(inside, size):
+                if combo:
+                    groups.append((list(combo), rest))
+                elif outside:  # only untested names: never empty
+                    groups.append(([outside[0]], rest - 1))
+        return groups
+
     def default_key(self) -> tuple[Any, ...]:
         return self.key(self.spec.default)
 
@@ -141,7 +160,7 @@ def domains_of(rules: RuleSet, *others: RuleSet) -> tuple[dict[str, Domain], int
     specs = rules.pack.fields
     conditions = [c for r in (rules, *others) for c in conditions_of(r)]
     conditions += [r.pack.red_flag_condition for r in (rules, *others) if r.pack.red_flag_condition]
-    shape = _shape_of(specs, conditions)
+    shape = shape_of(specs, conditions)
     domains: dict[str, Domain] = {}
     for name, spec in specs.items():
         if name not in shape.read:
@@ -155,7 +174,7 @@ def domains_of(rules: RuleSet, *others: RuleSet) -> tuple[dict[str, Domain], int
         elif spec.kind == "enum":
             domains[name] = Domain(name, spec, (*unknown, *spec.values))
         else:
-            classes = _int_classes(spec, set(shape.cuts.get(name, ())))
+            classes = int_classes(spec, set(shape.cuts.get(name, ())))
             domains[name] = Domain(name, spec, (*unknown, *(low for low, _ in classes)))
     return domains, shape.size
 
@@ -414,14 +433,19 @@ def count_where(node: Condition, domains: Mapping[str, Domain]) -> int:
         name = min(read, key=order.__getitem__)
         domain = domains[name]
         total = 0
-        for value in domain.values():
+        for value, weight in domain.weighted(_tested(item, name)):
             rest = _restrict(item, domain, value)
             free = read - {name} - fields_read(rest)
-            total += count(rest) * math.prod(domains[f].classes for f in free)
+            total += weight * count(rest) * math.prod(domains[f].classes for f in free)
         memo[item] = total
         return total
 
     return count(node)
+
+
+def _tested(node: Condition, name: str) -> frozenset[str]:
+    """The names ``node`` tests with ``"name" in FIELD`` on list field ``name``."""
+    return frozenset(n.value for n in walk(node) if isinstance(n, Contains) and n.field == name)
 
 
 def _restrict(node: Condition, domain: Domain, value: Any) -> Condition:

@@ -16,29 +16,34 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import random
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
 
-from neurotriage.analysis._properties import (
+from neurotriage.decision import REFERRAL_LEVELS, STARTING_VERDICTS, VERDICTS, Outcome
+from neurotriage.engines import durable_available
+from neurotriage.language import Contains, walk
+from neurotriage.pipeline.combine import combine
+from neurotriage.pipeline.compiled import compiled_engine
+from neurotriage.proof._checks import (
     STEPS,
     clearance_relaxes,
     riskier,
     unknown_not_safer,
     verdict_problems,
 )
-from neurotriage.analysis._search import Search
-from neurotriage.analysis._solver import Logic, Term
-from neurotriage.analysis._symbolic import Encoding, Profile, count_where, domains_of
-from neurotriage.decision import REFERRAL_LEVELS, STARTING_VERDICTS, VERDICTS, Outcome
-from neurotriage.engines import durable_available
-from neurotriage.pipeline.combine import combine
-from neurotriage.pipeline.compiled import compiled_engine
-from neurotriage.ruleset import Invariant, RuleSet
+from neurotriage.proof._search import Search
+from neurotriage.proof._solver import Logic, Term
+from neurotriage.proof._symbolic import Encoding, Profile, count_where, domains_of
+from neurotriage.ruleset import Invariant, Rule, RuleSet
 
 __all__ = ["Found", "Prover", "rule_roles"]
+
+#: backends-agree enumerates at most this many classes of one rule's own fields
+MAX_OWN_CLASSES = 1 << 16
 
 PairCheck = Callable[[Outcome, Outcome], list[str]]
 _PAIR_CHECKS: dict[str, PairCheck] = {
@@ -242,12 +247,30 @@ class Prover:
                 found[rule.id] = None
         return found
 
-    def own_fields(self, rule_fields: frozenset[str]) -> Iterator[BaseModel]:
-        """Every class of just ``rule_fields`` (the rest at their defaults), as profiles."""
-        names = [name for name in self.domains if name in rule_fields]
+    def own_fields(self, rule: Rule) -> tuple[list[BaseModel], bool]:
+        """Every class of just ``rule``'s fields that it can tell apart (the rest at defaults).
+
+        A list field's sets of names are grouped by which of the names the
+        rule tests they hold. Returns the profiles and whether they are all of
+        them: past MAX_OWN_CLASSES, a fixed sample of that many stands in.
+        """
+        names = [name for name in self.domains if name in rule.fields]
+        tested = {
+            name: frozenset(
+                n.value for n in walk(rule.condition) if isinstance(n, Contains) and n.field == name
+            )
+            for name in names
+        }
+        options = [[v for v, _ in self.domains[n].weighted(tested[n])] for n in names]
         validate, data = self.rules.pack.validate, self.encoding.data
-        for combo in itertools.product(*(self.domains[n].values() for n in names)):
-            yield validate(data(dict(zip(names, combo, strict=True))))
+        whole = math.prod(len(o) for o in options) <= MAX_OWN_CLASSES
+        if whole:
+            combos: Iterable[tuple[Any, ...]] = itertools.product(*options)
+        else:
+            chance = random.Random(rule.id)  # noqa: S311 - a repeatable sample, not a secret
+            combos = (tuple(chance.choice(o) for o in options) for _ in range(MAX_OWN_CLASSES))
+        profiles = [validate(data(dict(zip(names, c, strict=True)))) for c in combos]
+        return profiles, whole
 
     # --- confirmation ------------------------------------------------------------------------
 

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel
 
-__all__ = ["Counterexample", "Method", "PropertyResult", "Status", "VerifyReport", "shown"]
+__all__ = [
+    "Counterexample",
+    "Method",
+    "Progress",
+    "PropertyResult",
+    "Status",
+    "VerifyReport",
+    "shown",
+]
+
+#: Called as ``progress(stage, done, total)`` while a long analysis runs.
+Progress = Callable[[str, int, int], None]
 
 Method = Literal["symbolic", "enumeration"]
 Status = Literal["pass", "fail", "skip"]

@@ -1,0 +1,71 @@
+"""Proving a rule set's safety properties symbolically, at any size of input space.
+
+The solver sits behind :mod:`._solver` alone. :mod:`._shape` says what the
+conditions tell apart, :mod:`._symbolic` turns a rule set into formulas,
+:mod:`._search` finds and minimises a counterexample, :mod:`._prove` states
+each property as a query, and :func:`prove` assembles the report that
+:func:`neurotriage.analysis.verify` returns. The loader proves every pack
+with it before a rule set is served; :mod:`neurotriage.analysis` adds the
+enumeration that cross-checks it, lint, diff and the rest.
+"""
+
+from neurotriage.proof._checks import (
+    RANK,
+    STARTING,
+    STEPS,
+    clearance_relaxes,
+    partition_problems,
+    red_flag_invariant,
+    riskier,
+    unknown_not_safer,
+    verdict_problems,
+)
+from neurotriage.proof._proof import QUERY_SECONDS, prove
+from neurotriage.proof._prove import Found, Prover, rule_roles
+from neurotriage.proof._report import (
+    Counterexample,
+    Method,
+    Progress,
+    PropertyResult,
+    Status,
+    VerifyReport,
+    shown,
+)
+from neurotriage.proof._shape import (
+    OTHER_ITEM,
+    Shape,
+    conditions_of,
+    int_classes,
+    other_item,
+    shape_of,
+)
+
+__all__ = [
+    "OTHER_ITEM",
+    "QUERY_SECONDS",
+    "RANK",
+    "STARTING",
+    "STEPS",
+    "Counterexample",
+    "Found",
+    "Method",
+    "Progress",
+    "PropertyResult",
+    "Prover",
+    "Shape",
+    "Status",
+    "VerifyReport",
+    "clearance_relaxes",
+    "conditions_of",
+    "int_classes",
+    "other_item",
+    "partition_problems",
+    "prove",
+    "red_flag_invariant",
+    "riskier",
+    "rule_roles",
+    "shape_of",
+    "shown",
+    "unknown_not_safer",
+    "verdict_problems",
+]
