@@ -29,6 +29,7 @@ except ImportError as err:  # pragma: no cover - exercised only without the extr
 from neurotriage.analysis import (
     InputSpace,
     check_combinations,
+    check_field_classes,
     input_space,
     other_item,
 )
@@ -128,6 +129,7 @@ def _build(
     pinned: Mapping[str, Any],
     classes: st.SearchStrategy[dict[str, Any]] | None = None,
 ) -> st.SearchStrategy[BaseModel]:
+    check_field_classes("the input space", space.size, space.fields)  # each class is drawn
     free = {
         name: _field(space, name, known_only=known_only)
         for name in space.names

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import itertools
+import time
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from neurotriage import Profile, default_rules, evaluate
+from neurotriage import Profile, default_rules, evaluate, load_rules
 from neurotriage.analysis import input_space
+from neurotriage.analysis._space import NameSets
 from neurotriage.strategies import profiles
 from tests.conftest import available_backends
-from tests.rulefiles import load_unproved, with_catalogue
+from tests.rulefiles import copy_rules, load_unproved, with_catalogue
 
 CUSTOM = """\
 rules:
@@ -135,3 +139,41 @@ def test_index_of_a_profile_with_unnamed_conditions():
     profile = Profile(other_conditions=["asthma"])
     index = space.index_of(profile)
     assert space.profile_at(index).other_conditions == ["some other condition"]
+
+
+def test_a_list_field_of_many_names_is_counted_and_indexed_never_listed(tmp_path):
+    """25 names: 33,554,435 classes of other_conditions, the size exact, no class built."""
+    names = " or ".join(f'"c{i}" in other_conditions' for i in range(25))
+    rule = (
+        "rules:\n  - id: named\n    description: Named.\n"
+        f"    when: '{names}'\n    warn: {{code: named, severity: caution, message: Named.}}\n"
+    )
+    rules = load_rules(copy_rules(tmp_path / "rules", {"named.yaml": rule}))
+    started = time.perf_counter()
+    space = input_space(rules)
+    options = space.values["other_conditions"]
+    assert len(options) == 1 + 1 + 1 + 2**25 - 1
+    assert space.size == 104_976 // 3 * len(options)
+    assert time.perf_counter() - started < 5
+    assert isinstance(space.size, int)
+    assert options[0] is None
+    assert options[1:4] == [[], [space.others["other_conditions"]], ["c0"]]
+    assert options[-1] == sorted(f"c{i}" for i in range(25))
+
+
+@given(st.integers(0, 7), st.data())
+def test_name_sets_unrank_and_rank_like_the_listed_order(count, data):
+    """NameSets gives item i and the position of a set exactly as the listed classes do."""
+    named = tuple(sorted(f"n{i}" for i in range(count)))
+    nullable = data.draw(st.booleans())
+    sets = NameSets(named, "other", nullable)
+    listed = list(sets)
+    assert len(listed) == len(sets)
+    head = [None] if nullable else []
+    subsets = [list(c) for n in range(1, count + 1) for c in itertools.combinations(named, n)]
+    assert listed == [*head, [], ["other"], *subsets]
+    for position, value in enumerate(listed):
+        assert sets[position] == value
+        assert sets.index(value) == position
+        assert value in sets
+    assert ["nowhere"] not in sets

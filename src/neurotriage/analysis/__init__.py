@@ -18,6 +18,7 @@ from neurotriage.analysis._budget import (
     FieldSize,
     SpaceTooLargeError,
     check_combinations,
+    check_field_classes,
 )
 from neurotriage.analysis._counterfactual import (
     Counterfactual,
@@ -54,6 +55,7 @@ __all__ = [
     "VerifyReport",
     "WordingChange",
     "check_combinations",
+    "check_field_classes",
     "counterfactuals",
     "diff",
     "input_space",

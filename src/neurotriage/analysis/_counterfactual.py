@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from neurotriage.analysis._budget import COUNTERFACTUALS, check_cost
+from neurotriage.analysis._budget import COUNTERFACTUALS, check_cost, check_field_classes
 from neurotriage.analysis._space import OTHER_ITEM, InputSpace, input_space
 from neurotriage.decision import Verdict
 from neurotriage.engines import resolve_backend
@@ -183,6 +183,7 @@ def counterfactuals(
     specs = ruleset.pack.fields
     engine = compiled_engine(ruleset, resolve_backend(backend))
     space = input_space(ruleset)
+    check_field_classes("the input space", space.size, space.fields)  # each class is tried
 
     def verdict_of(changes: tuple[FieldChange, ...]) -> Verdict:
         changed = checked.model_copy(update={c.field: c.after for c in changes})

@@ -15,14 +15,15 @@ whole space fast.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 from pydantic import BaseModel
 
 from neurotriage._errors import PackMismatchError
-from neurotriage.analysis._budget import FieldSize, check_field_classes
+from neurotriage.analysis._budget import MAX_FIELD_CLASSES, FieldSize
 from neurotriage.language import Condition
 from neurotriage.pack import PROFILE_PACK, Pack
 from neurotriage.proof import OTHER_ITEM, conditions_of, int_classes, other_item, shape_of
@@ -52,7 +53,7 @@ class InputSpace:
     Fields no condition reads have a single class: their default.
     """
 
-    values: Mapping[str, tuple[Any, ...]]
+    values: Mapping[str, Sequence[Any]]
     int_classes: Mapping[str, tuple[tuple[int, int], ...]]
     members: Mapping[str, tuple[str, ...]]
     others: Mapping[str, str] = field(default_factory=dict)
@@ -284,9 +285,8 @@ def _space_of(pack: Pack, conditions: Iterable[Condition]) -> InputSpace:
     specs = pack.fields
     shape = shape_of(specs, conditions)
     fields = {n: FieldSize(n, c, why) for n, (c, why) in shape.fields().items()}
-    check_field_classes("the input space", shape.size, fields)
     read, cuts, members = shape.read, shape.cuts, shape.members
-    values: dict[str, tuple[Any, ...]] = {}
+    values: dict[str, Sequence[Any]] = {}
     ranges: dict[str, tuple[tuple[int, int], ...]] = {}
     others: dict[str, str] = {}
     for name, spec in specs.items():
@@ -303,11 +303,82 @@ def _space_of(pack: Pack, conditions: Iterable[Condition]) -> InputSpace:
             ranges[name] = int_classes(spec, set(cuts.get(name, ())))
             values[name] = (*unknown, *(low for low, _ in ranges[name]))
         else:
-            named = members.get(name, ())
-            subsets = [
-                list(combo)
-                for size in range(1, len(named) + 1)
-                for combo in itertools.combinations(named, size)
-            ]
-            values[name] = (*unknown, [], [others[name]], *subsets)
+            sets = NameSets(tuple(members.get(name, ())), others[name], spec.nullable)
+            values[name] = sets if len(sets) > MAX_FIELD_CLASSES else tuple(sets)
     return InputSpace(values, ranges, dict(members), others, fields, pack)
+
+
+class NameSets(Sequence[Any]):
+    """A list field's class representatives, in class order, without building them.
+
+    Unknown (when the field may be unknown), ``[]``, ``[other]``, then every
+    non-empty set of ``named``, smaller sets first, each size in
+    ``itertools.combinations`` order. Item ``i`` and the position of a set
+    are computed, so a field testing 25 names has its 33,554,435 classes
+    counted and indexed, never listed (only an enumeration of the whole
+    space would list them, and each such analysis refuses that first).
+    """
+
+    def __init__(self, named: tuple[str, ...], other: str, nullable: bool) -> None:
+        self.named, self.other = named, other
+        self.head: tuple[Any, ...] = ((None,) if nullable else ()) + ([], [other])
+
+    def __len__(self) -> int:
+        return len(self.head) + (1 << len(self.named)) - 1
+
+    @overload
+    def __getitem__(self, index: int) -> Any: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Any]: ...
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        if index < len(self.head):
+            return self.head[index]
+        rank, count = index - len(self.head), len(self.named)
+        size = 1
+        while rank >= math.comb(count, size):
+            rank -= math.comb(count, size)
+            size += 1
+        chosen, start = [], 0
+        for left in range(size, 0, -1):  # the rank-th combination, in lexicographic order
+            while rank >= math.comb(count - start - 1, left - 1):
+                rank -= math.comb(count - start - 1, left - 1)
+                start += 1
+            chosen.append(self.named[start])
+            start += 1
+        return chosen
+
+    def index(self, value: Any, start: int = 0, stop: int | None = None) -> int:
+        """The class position of ``value`` (ValueError if it is not a representative)."""
+        del start, stop  # representatives are unique
+        if value in self.head:
+            return self.head.index(value)
+        positions = [self.named.index(v) for v in value] if isinstance(value, list) else []
+        if not value or positions != sorted(set(positions)) or len(positions) != len(value):
+            raise ValueError(f"{value!r} is not a class of this list field")
+        count, size = len(self.named), len(positions)
+        rank = sum(math.comb(count, n) for n in range(1, size))
+        previous = -1
+        for left, position in zip(range(size, 0, -1), positions, strict=True):
+            for skipped in range(previous + 1, position):
+                rank += math.comb(count - skipped - 1, left - 1)
+            previous = position
+        return len(self.head) + rank
+
+    def __contains__(self, value: object) -> bool:
+        try:
+            self.index(value)
+        except ValueError:
+            return False
+        return True
+
+    def __iter__(self) -> Iterator[Any]:
+        yield from self.head
+        for size in range(1, len(self.named) + 1):
+            for combo in itertools.combinations(self.named, size):
+                yield list(combo)
