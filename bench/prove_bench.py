@@ -4,7 +4,8 @@
 
 Each pack is verified in a child process of its own, so its peak RSS is its
 own. Printed per pack: the space size, the seconds of ``verify`` (the
-median of the runs), the budget and the ratio to it, and the peak RSS; for
+median of the runs), the budget and the ratio to it, the peak RSS and the
+seconds of one ``lint`` (after the proof at load, which is not timed); for
 the default pack also the enumerated ``verify`` measured in the same run,
 the floor a proof replaces. ``--quick`` runs each once.
 
@@ -32,7 +33,7 @@ from pathlib import Path
 sys.path.insert(0, {root!r})
 import neurotriage.loading._loader as loader
 from neurotriage import default_rules, load_rules
-from neurotriage.analysis import verify
+from neurotriage.analysis import lint, verify
 which, method, runs = {which!r}, {method!r}, {runs}
 if which == "generated":
     from tests.generated_packs import write_generated_pack
@@ -45,7 +46,10 @@ for _ in range(runs):
     started = time.perf_counter()
     report = verify(rules, method=method)
     times.append(time.perf_counter() - started)
-print(json.dumps({{"times": times, "size": report.space_size, "ok": report.ok,
+started = time.perf_counter()
+lint(rules)
+linted = time.perf_counter() - started
+print(json.dumps({{"times": times, "lint": linted, "size": report.space_size, "ok": report.ok,
     "fields": len(rules.pack.fields), "rules": len(rules.rules),
     "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
 """
@@ -85,7 +89,8 @@ def main() -> None:
             print(
                 f"{which:<30} {found['fields']:>6} {found['rules']:>5} "
                 f"{float(found['size']):>10.2e} {seconds:>9.2f} {budget:>6.0f}s "  # type: ignore[arg-type]
-                f"{seconds / budget:>6.2f} {rss:>7.0f}  {'yes' if met else 'NO'}"
+                f"{seconds / budget:>6.2f} {rss:>7.0f} {float(found['lint']):>7.2f}  "  # type: ignore[arg-type]
+                f"{'yes' if met else 'NO'}"
             )
         floor = measure("foot-massage-for-neuropathy", "enumeration", runs, scratch)
         enumerated = statistics.median(floor["times"])  # type: ignore[arg-type]
