@@ -34,6 +34,7 @@ from neurotriage.analysis._properties import (
 from neurotriage.analysis._space import input_space
 from neurotriage.engines import resolve_backend
 from neurotriage.proof import (
+    AGREEMENT,
     Counterexample,
     Method,
     PropertyResult,
@@ -41,6 +42,9 @@ from neurotriage.proof import (
     VerifyReport,
     prove,
     shown,
+    skipped_agreement,
+    skipped_red_flags,
+    skipped_step,
 )
 from neurotriage.ruleset import RuleSet
 
@@ -142,16 +146,7 @@ def _enumerated(rules: RuleSet, chosen: str, progress: Progress | None) -> Verif
     declared = rules.invariants if red_flags is None else (red_flags, *rules.invariants)
     checks = check_invariants(enum, declared)
     if red_flags is None:
-        results.append(
-            PropertyResult(
-                "red-flags",
-                "Red flags allow nothing and refer at least to see_doctor",
-                "built-in",
-                "skip",
-                0,
-                note=f"the pack '{rules.pack.id}' declares no red_flags",
-            )
-        )
+        results.append(skipped_red_flags(rules.pack))
     else:
         red, checks = checks[0], checks[1:]
         results.append(_result("red-flags", red_flags.description, red, _single(enum, red[1])))
@@ -159,8 +154,7 @@ def _enumerated(rules: RuleSet, chosen: str, progress: Progress | None) -> Verif
         if progress is not None:
             progress(f"checking {prop}", 0, 1)
         if kind == "clearance" and not rules.pack.relaxing:
-            note = f"the pack '{rules.pack.id}' declares no relaxing field"
-            results.append(PropertyResult(prop, description, "built-in", "skip", 0, note=note))
+            results.append(skipped_step(prop, description, rules.pack))
             continue
         counted = check_steps(enum, kind, check)
         results.append(_result(prop, description, counted, _pair(enum, counted[1])))
@@ -186,25 +180,15 @@ def _enumerated(rules: RuleSet, chosen: str, progress: Progress | None) -> Verif
             _single(enum, counted[1]),
         )
     )
-    description = "Every backend fires exactly the same rules on every class"
     if chosen == "reference":
-        results.append(
-            PropertyResult(
-                "backends-agree",
-                description,
-                "built-in",
-                "skip",
-                0,
-                note="run with --backend durable to compare durable with reference",
-            )
-        )
+        results.append(skipped_agreement())
     else:
         counted = mismatch(
             enum,
             enumerate_space(rules, space, "reference", rule_ids=enum.rule_ids, progress=progress),
             "reference",
         )
-        results.append(_result("backends-agree", description, counted, _single(enum, counted[1])))
+        results.append(_result("backends-agree", AGREEMENT, counted, _single(enum, counted[1])))
     counted = verdict_matches(enum)
     results.append(
         _result(

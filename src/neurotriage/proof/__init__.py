@@ -10,6 +10,7 @@ enumeration that cross-checks it, lint, diff and the rest.
 """
 
 from neurotriage.proof._checks import (
+    AGREEMENT,
     RANK,
     STARTING,
     STEPS,
@@ -17,6 +18,9 @@ from neurotriage.proof._checks import (
     partition_problems,
     red_flag_invariant,
     riskier,
+    skipped_agreement,
+    skipped_red_flags,
+    skipped_step,
     unknown_not_safer,
     verdict_problems,
 )
@@ -41,6 +45,7 @@ from neurotriage.proof._shape import (
 )
 
 __all__ = [
+    "AGREEMENT",
     "OTHER_ITEM",
     "QUERY_SECONDS",
     "RANK",
@@ -66,6 +71,9 @@ __all__ = [
     "rule_roles",
     "shape_of",
     "shown",
+    "skipped_agreement",
+    "skipped_red_flags",
+    "skipped_step",
     "unknown_not_safer",
     "verdict_problems",
 ]

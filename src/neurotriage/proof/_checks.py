@@ -10,9 +10,11 @@ from collections.abc import Callable
 
 from neurotriage.decision import REFERRAL_LEVELS, STARTING_VERDICTS, VERDICTS, Decision, Outcome
 from neurotriage.pack import Pack
+from neurotriage.proof._report import PropertyResult
 from neurotriage.ruleset import Invariant
 
 __all__ = [
+    "AGREEMENT",
     "RANK",
     "STARTING",
     "STEPS",
@@ -20,6 +22,9 @@ __all__ = [
     "partition_problems",
     "red_flag_invariant",
     "riskier",
+    "skipped_agreement",
+    "skipped_red_flags",
+    "skipped_step",
     "unknown_not_safer",
     "verdict_problems",
 ]
@@ -41,6 +46,39 @@ def red_flag_invariant(pack: Pack) -> Invariant | None:
         referral_at_least="see_doctor",
         verdict_in=frozenset({"see_doctor", "stop"}),
         file=pack.file,
+    )
+
+
+def skipped_red_flags(pack: Pack) -> PropertyResult:
+    """Property 2 on a pack that declares no red flags: nothing to check."""
+    return PropertyResult(
+        "red-flags",
+        "Red flags allow nothing and refer at least to see_doctor",
+        "built-in",
+        "skip",
+        0,
+        note=f"the pack '{pack.id}' declares no red_flags",
+    )
+
+
+def skipped_step(prop: str, description: str, pack: Pack) -> PropertyResult:
+    """A clearance step on a pack that declares no relaxing field: nothing to check."""
+    note = f"the pack '{pack.id}' declares no relaxing field"
+    return PropertyResult(prop, description, "built-in", "skip", 0, note=note)
+
+
+AGREEMENT = "Every backend fires exactly the same rules on every class"
+
+
+def skipped_agreement() -> PropertyResult:
+    """Backend agreement when only the reference backend was asked for."""
+    return PropertyResult(
+        "backends-agree",
+        AGREEMENT,
+        "built-in",
+        "skip",
+        0,
+        note="run with --backend durable to compare durable with reference",
     )
 
 

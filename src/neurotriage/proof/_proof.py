@@ -26,10 +26,14 @@ from neurotriage.engines import Engine
 from neurotriage.pipeline.combine import combine
 from neurotriage.pipeline.compiled import compiled_engine
 from neurotriage.proof._checks import (
+    AGREEMENT,
     STARTING,
     STEPS,
     partition_problems,
     red_flag_invariant,
+    skipped_agreement,
+    skipped_red_flags,
+    skipped_step,
 )
 from neurotriage.proof._prove import Found, Prover
 from neurotriage.proof._report import (
@@ -100,16 +104,7 @@ def prove(rules: RuleSet, backend: str, progress: Progress | None, seconds: floa
 
     red_flags = red_flag_invariant(pack)
     if red_flags is None:
-        results.append(
-            PropertyResult(
-                "red-flags",
-                "Red flags allow nothing and refer at least to see_doctor",
-                "built-in",
-                "skip",
-                0,
-                note=f"the pack '{pack.id}' declares no red_flags",
-            )
-        )
+        results.append(skipped_red_flags(pack))
     else:
         stage("red-flags")
         results.append(
@@ -123,8 +118,7 @@ def prove(rules: RuleSet, backend: str, progress: Progress | None, seconds: floa
 
     for prop, kind, description, _ in STEPS:
         if kind == "clearance" and not pack.relaxing:
-            note = f"the pack '{pack.id}' declares no relaxing field"
-            results.append(PropertyResult(prop, description, "built-in", "skip", 0, note=note))
+            results.append(skipped_step(prop, description, pack))
             continue
         stage(prop)
         results.append(_proved(prop, description, prover.steps(kind), prover.step(kind)))
@@ -133,18 +127,8 @@ def prove(rules: RuleSet, backend: str, progress: Progress | None, seconds: floa
     engine = compiled_engine(rules, backend)
     results.append(_order_free(rules, engine, backend, witnesses))
 
-    description = "Every backend fires exactly the same rules on every class"
     if backend == "reference":
-        results.append(
-            PropertyResult(
-                "backends-agree",
-                description,
-                "built-in",
-                "skip",
-                0,
-                note="run with --backend durable to compare durable with reference",
-            )
-        )
+        results.append(skipped_agreement())
     else:
         stage("backends-agree")
         checked, broken, sampled = _agreement(rules, prover, engine)
@@ -154,7 +138,7 @@ def prove(rules: RuleSet, backend: str, progress: Progress | None, seconds: floa
         results.append(
             _proved(
                 "backends-agree",
-                description,
+                AGREEMENT,
                 checked,
                 broken,
                 note=note,
