@@ -35,9 +35,10 @@ from neurotriage.proof._checks import (
     unknown_not_safer,
     verdict_problems,
 )
+from neurotriage.proof._count import count_where
 from neurotriage.proof._search import Search
 from neurotriage.proof._solver import Logic, Term
-from neurotriage.proof._symbolic import Encoding, Profile, count_where, domains_of
+from neurotriage.proof._symbolic import Encoding, Profile, domains_of
 from neurotriage.ruleset import Invariant, Rule, RuleSet
 
 __all__ = ["Found", "Prover", "rule_roles"]

@@ -38,14 +38,12 @@ from neurotriage.language import (
     Not,
     Or,
     compile_condition,
-    fields_read,
-    walk,
 )
 from neurotriage.proof._shape import conditions_of, int_classes, other_item, shape_of
 from neurotriage.proof._solver import Logic, Query, Term
 from neurotriage.ruleset import Rule, RuleSet
 
-__all__ = ["Domain", "Encoding", "ListVars", "Profile", "count_where", "domains_of"]
+__all__ = ["Domain", "Encoding", "ListVars", "Profile", "domains_of"]
 
 
 @dataclass(frozen=True)
@@ -253,17 +251,39 @@ class Encoding:
 
     # --- conditions --------------------------------------------------------------------------
 
-    def formula(self, node: Condition, profile: Profile) -> Term:
-        """``node`` as a formula over ``profile``'s variables."""
+    def formula(
+        self,
+        node: Condition,
+        profile: Profile,
+        memo: dict[int, tuple[Condition, Term]] | None = None,
+    ) -> Term:
+        """``node`` as a formula over ``profile``'s variables.
+
+        ``memo`` keeps each node's formula by the node's identity (it holds the
+        node, so the identity stays its own): many formulas built from the same
+        rules' conditions translate each condition once.
+        """
+        if memo is None:
+            return self._formula(node, profile, None)
+        found = memo.get(id(node))
+        if found is not None and found[0] is node:
+            return found[1]
+        term = self._formula(node, profile, memo)
+        memo[id(node)] = (node, term)
+        return term
+
+    def _formula(
+        self, node: Condition, profile: Profile, memo: dict[int, tuple[Condition, Term]] | None
+    ) -> Term:
         logic = self.logic
         if isinstance(node, Always):
             return logic.true
         if isinstance(node, Not):
-            return logic.negate(self.formula(node.item, profile))
+            return logic.negate(self.formula(node.item, profile, memo))
         if isinstance(node, And):
-            return logic.all_of(self.formula(item, profile) for item in node.items)
+            return logic.all_of(self.formula(item, profile, memo) for item in node.items)
         if isinstance(node, Or):
-            return logic.any_of(self.formula(item, profile) for item in node.items)
+            return logic.any_of(self.formula(item, profile, memo) for item in node.items)
         if not isinstance(node, Compare | InSet | Known | Empty | Contains):  # pragma: no cover
             raise TypeError(f"unknown condition node {node!r}")
         domain, var = self.domains[node.field], profile.vars[node.field]
@@ -406,70 +426,3 @@ class Encoding:
     def count(self, names: Iterable[str]) -> int:
         """How many classes the fields ``names`` have together."""
         return math.prod(self.domains[name].classes for name in names)
-
-
-_NEVER: Condition = Not(Always())
-
-
-def count_where(node: Condition, domains: Mapping[str, Domain]) -> int:
-    """How many combinations of the classes of the fields ``node`` reads satisfy it.
-
-    Exact, without enumerating the product: the condition is split on one
-    field at a time (in the pack's order), each class simplifies it, and equal
-    remainders are counted once.
-    """
-    order = {name: i for i, name in enumerate(domains)}
-    memo: dict[Condition, int] = {}
-
-    def count(item: Condition) -> int:
-        if isinstance(item, Always):
-            return 1
-        if item == _NEVER:
-            return 0
-        found = memo.get(item)
-        if found is not None:
-            return found
-        read = fields_read(item)
-        name = min(read, key=order.__getitem__)
-        domain = domains[name]
-        total = 0
-        for value, weight in domain.weighted(_tested(item, name)):
-            rest = _restrict(item, domain, value)
-            free = read - {name} - fields_read(rest)
-            total += weight * count(rest) * math.prod(domains[f].classes for f in free)
-        memo[item] = total
-        return total
-
-    return count(node)
-
-
-def _tested(node: Condition, name: str) -> frozenset[str]:
-    """The names ``node`` tests with ``"name" in FIELD`` on list field ``name``."""
-    return frozenset(n.value for n in walk(node) if isinstance(n, Contains) and n.field == name)
-
-
-def _restrict(node: Condition, domain: Domain, value: Any) -> Condition:
-    """``node`` with field ``domain.name`` set to ``value``, simplified."""
-    if isinstance(node, Always):
-        return node
-    if isinstance(node, Not):
-        inner = _restrict(node.item, domain, value)
-        if isinstance(inner, Always):
-            return _NEVER
-        return Always() if inner == _NEVER else Not(inner)
-    if isinstance(node, And | Or):
-        stop, skip = (_NEVER, Always()) if isinstance(node, And) else (Always(), _NEVER)
-        items = []
-        for item in node.items:
-            rest = _restrict(item, domain, value)
-            if rest == stop:
-                return stop
-            if rest != skip:
-                items.append(rest)
-        if not items:
-            return skip
-        return items[0] if len(items) == 1 else type(node)(tuple(items))
-    if node.field != domain.name:
-        return node
-    check = compile_condition(node, {domain.name: domain.spec})
-    return Always() if check({domain.name: value}) else _NEVER
