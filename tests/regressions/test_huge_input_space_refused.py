@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 import neurotriage.analysis._lint as lint_module
-from neurotriage import load_rules
+from neurotriage import default_rules, load_rules
 from neurotriage.analysis import (
     MAX_SECONDS,
     SpaceTooLargeError,
@@ -58,7 +58,8 @@ def test_twelve_names_size_is_exact_and_enumeration_refuses(tmp_path):
     assert len(space.values["other_conditions"]) == 4_098
     enumerated = functools.partial(verify, method="enumeration")
     walked = functools.partial(lint, method="enumeration")
-    for analysis in (enumerated, walked, lambda r: diff(r, r)):
+    compared = functools.partial(diff, rules, method="enumeration")
+    for analysis in (enumerated, walked, compared):
         started = time.perf_counter()
         with pytest.raises(SpaceTooLargeError) as info:
             analysis(rules)
@@ -76,6 +77,17 @@ def test_twelve_names_are_proved(tmp_path):
     assert [f.code for f in lint(rules) if f.severity == "error"] == []
 
 
+def test_twelve_names_are_compared_by_solver(tmp_path):
+    """diff against the built-in rules answers, exactly, without walking the classes."""
+    result = diff(default_rules(), load_unproved(_named(tmp_path, 12)))
+    (group,) = result.groups
+    assert [str(c) for c in group.changes] == ["warning named: not given -> given"]
+    # every set that holds one of the 12 names (4,095 of other_conditions' 4,098
+    # classes) gets the warning, whatever the other 34,992 classes of the rest
+    assert (result.space_size, result.changed) == (143_397_216, 4_095 * 34_992)
+    assert not result.less_safe
+
+
 def test_cli_refuses_with_size_limit_and_fields(tmp_path):
     """The CLI exits 2 with the size, the limit and the field that makes it large."""
     run = cli("verify", "--method", "enumeration", "--rules", _named(tmp_path, 12))
@@ -90,7 +102,9 @@ def test_cli_refuses_with_size_limit_and_fields(tmp_path):
         'other_conditions: 4,098 classes (12 names tested with "name" in other_conditions)'
         in run.err
     )
-    assert_clean_failure(cli("diff", ROOT / "rules", _named(tmp_path, 12)))
+    assert_clean_failure(
+        cli("diff", "--method", "enumeration", ROOT / "rules", _named(tmp_path, 12))
+    )
     linted = cli("lint", "--rules", _named(tmp_path, 12))  # by the solver: no walk
     assert (linted.code, linted.err) == (0, "")
 

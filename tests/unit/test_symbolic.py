@@ -10,6 +10,7 @@ smallest counterexample, profile by profile.
 from __future__ import annotations
 
 import json
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -17,10 +18,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import neurotriage.analysis._diff as diff_module
+import neurotriage.cli._reports as cli_reports
 import neurotriage.loading._loader as loader_module
+import neurotriage.proof._compare as compare_module
 from neurotriage import RuleError, UndecidedError, default_rules, evaluate, load_rules
-from neurotriage.analysis import VerifyReport, input_space, lint, rule_coverage, verify
+from neurotriage.analysis import VerifyReport, diff, input_space, lint, rule_coverage, verify
+from neurotriage.loading import builtin_pack_dir
 from neurotriage.proof._solver import Query
+from neurotriage.proof._symbolic import domains_of
 from neurotriage.strategies import profiles_firing
 from tests.clitools import assert_clean_failure, cli
 from tests.conftest import FIXTURES, ROOT, available_backends, requires_durable
@@ -373,3 +379,173 @@ def test_every_analysis_works_on_200_fields(wide_pack):
     coverage = rule_coverage(drawn, rules=wide_pack, backend="reference")
     assert coverage.evaluations == len(drawn)
     assert coverage.counts["limit-3"] == len(drawn)
+
+
+# --- diff ---------------------------------------------------------------------------------------
+
+
+def _groups(result):
+    return [(g.changes, g.count, g.example.model_dump(mode="json")) for g in result.groups]
+
+
+def _diff_both(old, new):
+    proved = diff(old, new)
+    walked = diff(old, new, method="enumeration")
+    assert (proved.space_size, proved.changed) == (walked.space_size, walked.changed)
+    assert sorted(_groups(proved), key=repr) == sorted(_groups(walked), key=repr)
+    assert (proved.less_safe, proved.wording, proved.pack) == (
+        walked.less_safe,
+        walked.wording,
+        walked.pack,
+    )
+    return proved
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new"),
+    [
+        ("red-flags.yaml", "when: pain_level >= 7", "when: pain_level >= 8"),
+        (
+            "red-flags.yaml",
+            "when: open_wounds\n",
+            "when: open_wounds and not cleared_by_clinician\n",
+        ),
+        (
+            "session.yaml",
+            'when: requested_pressure >= "moderate"',
+            'when: requested_pressure == "moderate"',
+        ),
+        ("unknowns.yaml", "open_wounds is unknown", "open_wounds is unknown and diabetes"),
+    ],
+    ids=["pain-cut-moved", "clearance-overrides", "warning-dropped", "unknown-narrowed"],
+)
+def test_diff_agrees_with_the_walk(tmp_path, name, old, new):
+    """Each kind of change, its exact count and its smallest example, both ways."""
+    result = _diff_both(default_rules(), load_unproved(_variant(tmp_path, name, old, new)))
+    assert result.groups
+    assert result.less_safe
+
+
+def test_diff_of_a_pack_with_itself_finds_nothing():
+    """No change: no group, nothing less safe."""
+    result = _diff_both(default_rules(), default_rules())
+    assert (result.changed, result.groups, result.less_safe) == (0, (), False)
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(_rule_files(), _rule_files())
+def test_diff_agrees_on_random_rule_sets(first, second):
+    """On two drawn rule sets the solver and the walk report the same groups."""
+    with tempfile.TemporaryDirectory() as scratch:
+        try:
+            old = load_unproved(with_catalogue(Path(scratch) / "old", {"rules.yaml": first}))
+            new = load_unproved(with_catalogue(Path(scratch) / "new", {"rules.yaml": second}))
+        except RuleError:
+            return
+        _diff_both(old, new)
+
+
+def _reproduced(old, new, result):
+    """Every group's example shows exactly that group's changes, evaluated afresh."""
+    asked = diff_module._asked_fields(old, new)
+    for group in result.groups:
+        _, changes = diff_module._seen(old, new, group.example, asked)
+        assert changes == group.changes
+        before = evaluate(group.example.model_dump(), rules=old, backend="reference")
+        after = evaluate(group.example.model_dump(), rules=new, backend="reference")
+        assert before.model_dump(exclude={"ruleset_version"}) != after.model_dump(
+            exclude={"ruleset_version"}
+        )
+    assert sum(g.count for g in result.groups) == result.changed <= result.space_size
+
+
+def test_diff_of_the_clinical_pack_at_full_size(tmp_path):
+    """A red flag narrowed in a space of 3.66e14 classes: found, counted, shown, less safe."""
+    old = default_rules("neuropathy-foot-care")
+    target = tmp_path / "clinical"
+    shutil.copytree(builtin_pack_dir("neuropathy-foot-care"), target)
+    edit(target / "red-flags.yaml", "when: pain_level >= 7", "when: pain_level >= 8")
+    new = load_unproved(target)
+    result = diff(old, new)
+    assert result.space_size > 10**14
+    assert result.less_safe
+    _reproduced(old, new, result)
+    worst = result.groups[0]
+    assert any(c.less_safe for c in worst.changes)
+    assert worst.example.pain_level == 7  # the class the cut moved past, and nothing else
+    run = cli("diff", str(builtin_pack_dir("neuropathy-foot-care")), str(target))
+    assert (run.code, run.err) == (1, "")
+
+
+def test_diff_at_200_fields(tmp_path, wide_pack):
+    """A warning moved from age 80 to 85 in a pack of 200 fields: one kind, counted exactly."""
+    directory = write_generated_pack(tmp_path / "wide", fields=200, rules=250)
+    edit(directory / "rules.yaml", '"when": "age >= 80",', '"when": "age >= 85",')
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(loader_module, "check_capacity", lambda *args, **kwargs: [])
+        new = load_unproved(directory)
+    result = diff(wide_pack, new)
+    assert result.less_safe  # the warning is gone from 80 to 84
+    _reproduced(wide_pack, new, result)
+    (group,) = result.groups
+    domains, size = domains_of(wide_pack, new)
+    assert size == result.space_size > 10**90
+    assert group.count == size // domains["age"].classes  # the class 80-84 of age, all else free
+    assert group.example.model_dump(exclude_defaults=True) == {"age": 80}
+
+
+def test_a_kind_too_costly_to_count_is_reported_uncounted(tmp_path, monkeypatch):
+    """Past the counting budget a kind keeps its changes and example; only its count is None."""
+    variant = load_unproved(
+        _variant(tmp_path, "red-flags.yaml", "when: pain_level >= 7", "when: pain_level >= 8")
+    )
+    counted = diff(default_rules(), variant)
+    monkeypatch.setattr(compare_module, "COUNT_STEPS", 0)
+    uncounted = diff(default_rules(), variant)
+    assert uncounted.changed is None
+    assert [g.count for g in uncounted.groups] == [None] * len(counted.groups)
+    shown = [(g.changes, g.example.model_dump()) for g in uncounted.groups]
+    assert sorted(shown, key=repr) == sorted(
+        ((g.changes, g.example.model_dump()) for g in counted.groups), key=repr
+    )
+    assert uncounted.less_safe
+    text = cli_reports.diff_text(uncounted)
+    assert f"some of {uncounted.space_size:,} classes decide differently" in text
+    assert "LESS SAFE: uncounted (too costly to count) classes" in text
+    data = json.loads(cli_reports.diff_json(uncounted))
+    assert data["changed"] is None
+    assert {g["classes"] for g in data["groups"]} == {None}
+
+
+def test_diff_over_its_budget_stops_with_exit_2(tmp_path, monkeypatch):
+    """A solver that gives up in a diff is an error (exit 2), never "no change"."""
+    variant = _variant(tmp_path, "red-flags.yaml", "when: pain_level >= 7", "when: pain_level >= 8")
+    old, new = default_rules(), load_unproved(variant)  # proved before the solver fails
+    monkeypatch.setattr(Query, "check", lambda self, *assumptions: "unknown")
+    with pytest.raises(UndecidedError) as info:
+        diff(old, new, time_budget=0.5)
+    assert info.value.property == "diff"
+    run = cli("diff", str(ROOT / "rules"), str(variant), "--time-budget", "0.5")
+    assert_clean_failure(run)
+    assert "could not decide the property diff" in run.err
+
+
+def test_diff_by_either_method_prints_the_same_report(tmp_path):
+    """The command's text and JSON are the same whether the solver or the walk answers."""
+    variant = _variant(
+        tmp_path,
+        "session.yaml",
+        'when: requested_pressure >= "moderate"',
+        'when: requested_pressure == "moderate"',
+    )
+    for form in ("text", "json"):
+        runs = [
+            cli("diff", str(ROOT / "rules"), str(variant), "--format", form, "--method", method)
+            for method in ("symbolic", "enumeration")
+        ]
+        assert runs[0].code == runs[1].code == 1
+        assert runs[0].out == runs[1].out

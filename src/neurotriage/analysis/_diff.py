@@ -23,12 +23,16 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from neurotriage.analysis._budget import DIFF, Progress, check_cost
+from neurotriage.analysis._budget import DIFF, QUERY_SECONDS, Progress, check_cost
 from neurotriage.analysis._enumerate import Enumeration, enumerate_space
 from neurotriage.analysis._pack_diff import PackChange, pack_changes
 from neurotriage.analysis._space import input_space
 from neurotriage.analysis._wording import WordingChange, wording
 from neurotriage.decision import REFERRAL_LEVELS, SEVERITIES, VERDICTS, Outcome, Pressure
+from neurotriage.language import Always, Condition, Not
+from neurotriage.pipeline.combine import combine
+from neurotriage.pipeline.compiled import compiled_engine
+from neurotriage.proof import Comparison, Method, Seen
 from neurotriage.ruleset import RuleSet
 
 __all__ = ["Change", "ChangeGroup", "RuleSetDiff", "WordingChange", "diff"]
@@ -55,7 +59,9 @@ class ChangeGroup:
     """The classes whose decisions changed in the same way, with one example."""
 
     changes: tuple[Change, ...]
-    count: int
+    #: how many classes changed so; ``None``: the solver found the kind but counting it
+    #: would have taken too long (see ``proof.COUNT_STEPS``)
+    count: int | None
     example: BaseModel
 
     @property
@@ -83,7 +89,8 @@ class RuleSetDiff:
     old_version: str
     new_version: str
     space_size: int
-    changed: int
+    #: classes that decide differently; ``None`` when some group is uncounted
+    changed: int | None
     groups: tuple[ChangeGroup, ...]
     wording: tuple[WordingChange, ...] = ()
     #: what the pack declares differently that changes what verify proves
@@ -210,15 +217,27 @@ def _question_bits(
     return found
 
 
-def diff(old: RuleSet, new: RuleSet, *, progress: Progress | None = None) -> RuleSetDiff:
+def diff(
+    old: RuleSet,
+    new: RuleSet,
+    *,
+    progress: Progress | None = None,
+    method: Method = "symbolic",
+    time_budget: float = QUERY_SECONDS,
+) -> RuleSetDiff:
     """Every class whose decision differs between ``old`` and ``new``, grouped; every text too.
 
     The classes are compared by their outcomes and questions; the texts people
     read, once each, as :class:`WordingChange` entries (never less safe).
-    Raises :class:`SpaceTooLargeError` before doing any work if the shared
-    input space is too large to compare in about a minute and 2 GB, and
-    :class:`~neurotriage.PackMismatchError` if the two packs read different
-    input models (a decision of one cannot be compared with the other's).
+    ``method="symbolic"`` (the default) finds each kind of change with the
+    solver, counts its classes exactly and shows its smallest profile, at any
+    size of space (a query over ``time_budget`` seconds raises
+    UndecidedError); ``method="enumeration"`` compares every class, as the
+    cross-check, and raises :class:`SpaceTooLargeError` before doing any
+    work if the shared input space is too large to compare in about a
+    minute and 2 GB. Raises :class:`~neurotriage.PackMismatchError` if the
+    two packs read different input models (a decision of one cannot be
+    compared with the other's).
     """
     for name, value in (("old", old), ("new", new)):
         if not isinstance(value, RuleSet):
@@ -226,6 +245,20 @@ def diff(old: RuleSet, new: RuleSet, *, progress: Progress | None = None) -> Rul
                 f"{name} must be a RuleSet from load_rules(), not {type(value).__name__}"
             )
     space = input_space(old, new)
+    if method == "symbolic":
+        if progress is not None:
+            progress("proving where the decisions differ", 0, 1)
+        changed, proved = _proved_groups(old, new, time_budget)
+        aspects = {change.aspect for group in proved for change in group.changes}
+        return RuleSetDiff(
+            old.version,
+            new.version,
+            space.size,
+            changed,
+            proved,
+            wording(old, new, aspects),
+            pack_changes(old.pack, new.pack, space),
+        )
     check_cost("diff", space.size, len(old.rules) + len(new.rules), DIFF, space.fields)
     before = enumerate_space(old, space, "reference", progress=progress)
     after = enumerate_space(new, space, "reference", progress=progress)
@@ -255,9 +288,7 @@ def diff(old: RuleSet, new: RuleSet, *, progress: Progress | None = None) -> Rul
         known = space.known_count(index)
         if known < group[1]:
             group[1:] = [known, index]
-    ordered = sorted(
-        groups.items(), key=lambda item: (not any(c.less_safe for c in item[0]), -item[1][0])
-    )
+    ordered = sorted(groups.items(), key=lambda item: _order(item[0], item[1][0]))
     shown = {change.aspect for changes in groups for change in changes}
     return RuleSetDiff(
         old.version,
@@ -271,3 +302,80 @@ def diff(old: RuleSet, new: RuleSet, *, progress: Progress | None = None) -> Rul
         wording(old, new, shown),
         pack_changes(old.pack, new.pack, space),
     )
+
+
+def _order(changes: tuple[Change, ...], count: int | None) -> tuple[Any, ...]:
+    """Groups in the order shown: less safe first, larger first, uncounted last, then by text."""
+    less_safe = any(change.less_safe for change in changes)
+    return (not less_safe, count is None, -(count or 0), [str(change) for change in changes])
+
+
+def _seen(
+    old: RuleSet, new: RuleSet, profile: BaseModel, asked: Sequence[str]
+) -> tuple[Seen, tuple[Change, ...]]:
+    """Both decisions on ``profile``, aspect by aspect, and the changes between them."""
+    decisions = [
+        combine(rules, profile, compiled_engine(rules, "reference").fired(profile))
+        for rules in (old, new)
+    ]
+    outcomes = [Outcome.of(d) for d in decisions]
+    catalogues = _Catalogue.of(old), _Catalogue.of(new)
+    questions = [set(d.questions) for d in decisions]
+    bits = [sum(1 << b for b, name in enumerate(asked) if name in q) for q in questions]
+    changes = _changes(outcomes[0], outcomes[1], *catalogues) + _question_changes(
+        bits[0], bits[1], asked
+    )
+    techniques = sorted(catalogues[0].pressure.keys() | catalogues[1].pressure.keys())
+    codes = sorted(catalogues[0].severity.keys() | catalogues[1].severity.keys())
+    seen = Seen(
+        (outcomes[0].verdict, outcomes[1].verdict),
+        {
+            t: tuple(  # type: ignore[misc]
+                (t in o.allowed) if t in c.pressure else None
+                for o, c in zip(outcomes, catalogues, strict=True)
+            )
+            for t in techniques
+        },
+        (outcomes[0].referral, outcomes[1].referral),
+        {code: (code in outcomes[0].warnings, code in outcomes[1].warnings) for code in codes},
+        {name: (name in questions[0], name in questions[1]) for name in asked},
+    )
+    return seen, changes
+
+
+def _proved_groups(
+    old: RuleSet, new: RuleSet, seconds: float
+) -> tuple[int | None, tuple[ChangeGroup, ...]]:
+    """Each kind of change found by the solver: its changes, its exact count, its example.
+
+    Every kind is found (the solver answers or UndecidedError is raised); a
+    kind too costly to count has the count ``None``, and so has the total.
+    """
+    comparison = Comparison(old, new, seconds)
+    asked = _asked_fields(old, new)
+    if any(t not in old.technique_ids or t not in new.technique_ids for t in comparison.techniques):
+        unchanged: Condition = Not(Always())  # a technique only one catalogue has: every class
+    else:
+        same = Seen(
+            ("proceed", "proceed"),
+            dict.fromkeys(comparison.techniques, (False, False)),
+            ("none", "none"),
+            dict.fromkeys(comparison.codes, (False, False)),
+            dict.fromkeys(asked, (False, False)),
+        )
+        unchanged = comparison.kind(same)
+    validate, data = old.pack.validate, comparison.data
+    found: list[tuple[tuple[Change, ...], int | None, BaseModel]] = []
+    comparison.exclude(unchanged)
+    while (values := comparison.find()) is not None:
+        seen, changes = _seen(old, new, validate(data(values)), asked)
+        if not changes:  # pragma: no cover - find() only returns changed profiles
+            raise AssertionError("the solver's changed profile does not change")
+        kind = comparison.kind(seen)
+        example = validate(data(comparison.smallest(kind)))
+        found.append((changes, comparison.count(kind), example))
+        comparison.exclude(kind)
+    ordered = sorted(found, key=lambda item: _order(item[0], item[1]))
+    groups = tuple(ChangeGroup(changes, count, example) for changes, count, example in ordered)
+    counts = [count for _, count, _ in found]
+    return (None if None in counts else sum(c for c in counts if c is not None)), groups

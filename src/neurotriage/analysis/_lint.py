@@ -50,7 +50,13 @@ class Finding:
         return asdict(self)
 
 
-def lint_path(path: str | os.PathLike[str], *, progress: Progress | None = None) -> list[Finding]:
+def lint_path(
+    path: str | os.PathLike[str],
+    *,
+    progress: Progress | None = None,
+    method: Method = "symbolic",
+    time_budget: float = QUERY_SECONDS,
+) -> list[Finding]:
     """Load the rule set at ``path`` and lint it; load problems become error findings."""
     try:
         rules = load_rules(path, verify=False)  # lint reads unsafe rule sets too
@@ -60,7 +66,9 @@ def lint_path(path: str | os.PathLike[str], *, progress: Progress | None = None)
             for p in err.problems
         ]
     # printable, whatever bytes the name holds
-    return lint(rules, where=shown_path(path), progress=progress)
+    return lint(
+        rules, where=shown_path(path), progress=progress, method=method, time_budget=time_budget
+    )
 
 
 def lint(

@@ -181,6 +181,24 @@ def _seconds(text: str) -> float:
     return value
 
 
+def proof_options(sub: argparse.ArgumentParser, what: str) -> None:
+    """``--method`` and ``--time-budget``, for the analyses the solver answers."""
+    sub.add_argument(
+        "--method",
+        choices=("symbolic", "enumeration"),
+        default="symbolic",
+        help="ask the solver, or evaluate every class as a cross-check (default: symbolic)",
+    )
+    sub.add_argument(
+        "--time-budget",
+        type=_seconds,
+        default=QUERY_SECONDS,
+        metavar="SECONDS",
+        help=f"give up (exit 2) on {what} whose solver query takes longer "
+        f"(default: {QUERY_SECONDS:g})",
+    )
+
+
 def _analysis_commands(commands: Any, stdout: IO[str], stderr: IO[str]) -> None:
     def format_option(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--format", choices=("text", "json"), default="text")
@@ -199,25 +217,13 @@ def _analysis_commands(commands: Any, stdout: IO[str], stderr: IO[str]) -> None:
         help="the backend whose decisions are checked; durable is also compared "
         "with reference (default: reference)",
     )
-    verify_cmd.add_argument(
-        "--method",
-        choices=("symbolic", "enumeration"),
-        default="symbolic",
-        help="prove with the solver, or evaluate every class as a cross-check (default: symbolic)",
-    )
-    verify_cmd.add_argument(
-        "--time-budget",
-        type=_seconds,
-        default=QUERY_SECONDS,
-        metavar="SECONDS",
-        help="give up (exit 2) on a property whose solver query takes longer "
-        f"(default: {QUERY_SECONDS:g})",
-    )
+    proof_options(verify_cmd, "a property")
     format_option(verify_cmd)
     lint_cmd = commands.add_parser(
         "lint", out=stdout, err=stderr, help="find dead, shadowed and unsourced rules"
     )
     add_rules_options(lint_cmd)
+    proof_options(lint_cmd, "a rule")
     format_option(lint_cmd)
     coverage_cmd = commands.add_parser(
         "coverage", out=stdout, err=stderr, help="count the rules a corpus of profiles fires"
@@ -236,6 +242,7 @@ def _analysis_commands(commands: Any, stdout: IO[str], stderr: IO[str]) -> None:
     )
     diff_cmd.add_argument("old", metavar="OLD_DIR")
     diff_cmd.add_argument("new", metavar="NEW_DIR")
+    proof_options(diff_cmd, "a kind of change")
     format_option(diff_cmd)
 
 
@@ -246,12 +253,19 @@ def _run_analysis(
     progress = TerminalProgress(args.command, stderr)
     try:
         if args.command == "lint":
-            findings = lint_path(chosen_rules_dir(args), progress=progress)
+            findings = lint_path(
+                chosen_rules_dir(args),
+                progress=progress,
+                method=args.method,
+                time_budget=args.time_budget,
+            )
             stdout.write(output.lint(findings))
             return EXIT_FOUND if any(f.severity == "error" for f in findings) else EXIT_OK
         if args.command == "diff":
             old, new = (load_rules(d, verify=False) for d in (args.old, args.new))
-            result = diff(old, new, progress=progress)
+            result = diff(
+                old, new, progress=progress, method=args.method, time_budget=args.time_budget
+            )
             stdout.write(output.diff(result))
             return EXIT_FOUND if result.less_safe else EXIT_OK
         ruleset = chosen_rules(args, verify=False)  # analysed, not served

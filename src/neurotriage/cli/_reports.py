@@ -202,14 +202,15 @@ def diff_text(result: RuleSetDiff) -> str:
     lines = [
         f"{result.old_version} -> {result.new_version}",
         (
-            f"{result.changed:,} of {result.space_size:,} classes decide differently "
+            f"{_changed(result)} of {result.space_size:,} classes decide differently "
             f"({_count(len(result.groups), 'kind')} of change); "
             f"{_count(len(result.wording), 'wording change')}"
         ),
     ]
     for group in result.groups:
         mark = "LESS SAFE" if group.less_safe else "change"
-        lines.append(f"{mark}: {group.count:,} classes")
+        counted = "uncounted (too costly to count)" if group.count is None else f"{group.count:,}"
+        lines.append(f"{mark}: {counted} classes")
         lines.extend(f"    {change}" for change in group.changes)
         lines.append(f"    e.g. {_profile(group.example)}")
     for pack_change in result.pack:
@@ -227,6 +228,12 @@ def diff_text(result: RuleSetDiff) -> str:
         verdict = "no decision got less safe"
     lines.append(verdict)
     return "\n".join(lines) + "\n"
+
+
+def _changed(result: RuleSetDiff) -> str:
+    if result.changed is None:  # every kind was found, some too costly to count
+        return "some"
+    return f"{result.changed:,}"
 
 
 def diff_json(result: RuleSetDiff) -> str:

@@ -2,7 +2,9 @@
 
 The solver sits behind :mod:`._solver` alone. :mod:`._shape` says what the
 conditions tell apart, :mod:`._symbolic` turns a rule set into formulas,
-:mod:`._search` finds and minimises a counterexample, :mod:`._prove` states
+:mod:`._search` finds and minimises a counterexample, :mod:`._count`
+counts the classes a condition holds on, :mod:`._compare` finds and counts
+where two rule sets decide differently, :mod:`._prove` states
 each property as a query, and :func:`prove` assembles the report that
 :func:`neurotriage.analysis.verify` returns. The loader proves every pack
 with it before a rule set is served; :mod:`neurotriage.analysis` adds the
@@ -24,6 +26,7 @@ from neurotriage.proof._checks import (
     unknown_not_safer,
     verdict_problems,
 )
+from neurotriage.proof._compare import COUNT_STEPS, Comparison, Seen
 from neurotriage.proof._proof import QUERY_SECONDS, prove
 from neurotriage.proof._prove import Found, Prover, rule_roles
 from neurotriage.proof._report import (
@@ -46,17 +49,20 @@ from neurotriage.proof._shape import (
 
 __all__ = [
     "AGREEMENT",
+    "COUNT_STEPS",
     "OTHER_ITEM",
     "QUERY_SECONDS",
     "RANK",
     "STARTING",
     "STEPS",
+    "Comparison",
     "Counterexample",
     "Found",
     "Method",
     "Progress",
     "PropertyResult",
     "Prover",
+    "Seen",
     "Shape",
     "Status",
     "VerifyReport",
