@@ -31,32 +31,35 @@ __all__ = ["COUNT_STEPS", "Comparison", "Seen"]
 #: A kind of change whose count needs more distinct remainders than this is left uncounted.
 COUNT_STEPS = 5_000
 
+#: a rule's attribute that sets a ranked aspect, and the order of its values
+_ORDERS: dict[str, tuple[str, ...]] = {"verdict": VERDICTS, "refer": REFERRAL_LEVELS}
+
 _ALWAYS: Condition = Always()
 _NEVER: Condition = Not(Always())
 
 
-def _all(items: Iterable[Condition]) -> Condition:
+def _join(both: bool, items: Iterable[Condition]) -> Condition:
+    """A conjunction (``both``) or disjunction of ``items``, constants folded, repeats dropped."""
+    stop, skip = (_NEVER, _ALWAYS) if both else (_ALWAYS, _NEVER)
     kept: list[Condition] = []
     for item in items:
-        if item == _NEVER:
-            return _NEVER
-        if item != _ALWAYS and item not in kept:
+        if item == stop:
+            return stop
+        if item != skip and item not in kept:
             kept.append(item)
     if not kept:
-        return _ALWAYS
-    return kept[0] if len(kept) == 1 else And(tuple(kept))
+        return skip
+    if len(kept) == 1:
+        return kept[0]
+    return And(tuple(kept)) if both else Or(tuple(kept))
+
+
+def _all(items: Iterable[Condition]) -> Condition:
+    return _join(True, items)
 
 
 def _any(items: Iterable[Condition]) -> Condition:
-    kept: list[Condition] = []
-    for item in items:
-        if item == _ALWAYS:
-            return _ALWAYS
-        if item != _NEVER and item not in kept:
-            kept.append(item)
-    if not kept:
-        return _NEVER
-    return kept[0] if len(kept) == 1 else Or(tuple(kept))
+    return _join(False, items)
 
 
 def _not(item: Condition) -> Condition:
@@ -120,13 +123,15 @@ def _pair(
 
 
 def _ranked(
-    values: tuple[str, str], order: tuple[str, ...], before: _Aspects, after: _Aspects, what: str
+    values: tuple[str, str], before: _Aspects, after: _Aspects, what: str
 ) -> list[Condition]:
     """A verdict or referral: exactly ``values`` if they differ, else equal at every level."""
     if values[0] != values[1]:
-        return [getattr(before, f"{what}_is")(values[0]), getattr(after, f"{what}_is")(values[1])]
-    was, now = getattr(before, f"{what}_at_least"), getattr(after, f"{what}_at_least")
-    return [_same(was(level), now(level)) for level in order[1:]]
+        return [before.exactly(what, values[0]), after.exactly(what, values[1])]
+    return [
+        _same(before.at_least(what, level), after.at_least(what, level))
+        for level in _ORDERS[what][1:]
+    ]
 
 
 def _never_none(item: Condition | None) -> Condition:
@@ -151,31 +156,24 @@ class _Aspects:
             return None
         return _not(self._firing(lambda rule: technique in rule.block))
 
-    def referral_at_least(self, level: str) -> Condition:
-        rank = REFERRAL_LEVELS.index(level)
+    def at_least(self, what: str, level: str) -> Condition:
+        """The ``what`` (``"verdict"`` or ``"refer"``) is ``level`` or above."""
+        order = _ORDERS[what]
+        rank = order.index(level)
         return self._firing(
-            lambda rule: rule.refer is not None and REFERRAL_LEVELS.index(rule.refer) >= rank
+            lambda rule: (
+                getattr(rule, what) is not None and order.index(getattr(rule, what)) >= rank
+            )
         )
 
-    def referral_is(self, level: str) -> Condition:
-        rank = REFERRAL_LEVELS.index(level)
-        here = _ALWAYS if rank == 0 else self.referral_at_least(level)
-        if rank + 1 == len(REFERRAL_LEVELS):
+    def exactly(self, what: str, level: str) -> Condition:
+        """The ``what`` (``"verdict"`` or ``"refer"``) is ``level``."""
+        order = _ORDERS[what]
+        rank = order.index(level)
+        here = _ALWAYS if rank == 0 else self.at_least(what, level)
+        if rank + 1 == len(order):
             return here
-        return _all([here, _not(self.referral_at_least(REFERRAL_LEVELS[rank + 1]))])
-
-    def verdict_at_least(self, verdict: str) -> Condition:
-        rank = VERDICTS.index(verdict)
-        return self._firing(
-            lambda rule: rule.verdict is not None and VERDICTS.index(rule.verdict) >= rank
-        )
-
-    def verdict_is(self, verdict: str) -> Condition:
-        rank = VERDICTS.index(verdict)
-        here = _ALWAYS if rank == 0 else self.verdict_at_least(verdict)
-        if rank + 1 == len(VERDICTS):
-            return here
-        return _all([here, _not(self.verdict_at_least(VERDICTS[rank + 1]))])
+        return _all([here, _not(self.at_least(what, order[rank + 1]))])
 
     def warns(self, code: str) -> Condition:
         return self._firing(lambda rule: rule.warn is not None and rule.warn.code == code)
@@ -225,8 +223,8 @@ class Comparison:
         """Every profile whose two decisions change exactly as ``seen``'s do."""
         before, after = self.sides
         parts = [
-            *_ranked(seen.verdicts, VERDICTS, before, after, "verdict"),
-            *_ranked(seen.referrals, REFERRAL_LEVELS, before, after, "referral"),
+            *_ranked(seen.verdicts, before, after, "verdict"),
+            *_ranked(seen.referrals, before, after, "refer"),
         ]
         for technique in self.techniques:
             first, second = before.allowed(technique), after.allowed(technique)
