@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+import neurotriage.analysis._counterfactual as counterfactual_module
 from neurotriage import Profile, RuleSet, default_rules, evaluate
 from neurotriage.analysis import Counterfactual, FieldChange, counterfactuals
 from neurotriage.cli._summary import counterfactuals_text
@@ -264,6 +265,28 @@ def test_drawn_profiles(profile):
     found = counterfactuals(profile)
     check_counterfactuals(profile, found)
     check_singles_complete(profile, found)
+
+
+class _Unscreened:
+    """A screen that disagrees with every backend, so each change is evaluated whole."""
+
+    def __init__(self, *args: Any) -> None:
+        pass
+
+    def fired(self, changes: Any) -> None:
+        return None
+
+
+@settings(
+    max_examples=30, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(profiles())
+def test_screening_finds_exactly_what_evaluating_every_change_finds(profile):
+    """Singles and pairs screened rule by rule are those evaluate() finds change by change."""
+    screened = counterfactuals(profile)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(counterfactual_module, "_Screen", _Unscreened)
+        assert counterfactuals(profile) == screened
 
 
 # --- options ------------------------------------------------------------------------------

@@ -23,7 +23,15 @@ import neurotriage.cli._reports as cli_reports
 import neurotriage.loading._loader as loader_module
 import neurotriage.proof._compare as compare_module
 from neurotriage import RuleError, UndecidedError, default_rules, evaluate, load_rules
-from neurotriage.analysis import VerifyReport, diff, input_space, lint, rule_coverage, verify
+from neurotriage.analysis import (
+    VerifyReport,
+    counterfactuals,
+    diff,
+    input_space,
+    lint,
+    rule_coverage,
+    verify,
+)
 from neurotriage.loading import builtin_pack_dir
 from neurotriage.proof._solver import Query
 from neurotriage.proof._symbolic import domains_of
@@ -379,6 +387,18 @@ def test_every_analysis_works_on_200_fields(wide_pack):
     coverage = rule_coverage(drawn, rules=wide_pack, backend="reference")
     assert coverage.evaluations == len(drawn)
     assert coverage.counts["limit-3"] == len(drawn)
+
+
+def test_counterfactuals_at_200_fields(wide_pack):
+    """From a profile of 200 unknowns, every counterfactual found changes the verdict as said."""
+    start = wide_pack.pack.validate({})
+    before = evaluate(start, rules=wide_pack, backend="reference").verdict
+    found = counterfactuals(start, rules=wide_pack, backend="reference")
+    assert found
+    for item in found:
+        changed = start.model_copy(update={c.field: c.after for c in item.changes})
+        after = evaluate(changed.model_dump(), rules=wide_pack, backend="reference")
+        assert after.verdict == item.verdict != before
 
 
 # --- diff ---------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from neurotriage.analysis._budget import COUNTERFACTUALS, check_cost, check_fiel
 from neurotriage.analysis._space import OTHER_ITEM, InputSpace, input_space
 from neurotriage.decision import Verdict
 from neurotriage.engines import resolve_backend
+from neurotriage.engines.reference import ReferenceEngine
 from neurotriage.fields import FieldSpec
 from neurotriage.loading import default_rules
 from neurotriage.pipeline.combine import outcome
@@ -155,6 +156,43 @@ def _targets(space: InputSpace, profile: BaseModel, name: str) -> list[Any]:
     return targets
 
 
+class _Screen:
+    """Which rules fire after a few changes, re-checking only the rules that read them.
+
+    Each change of one or two answers is screened with the reference
+    semantics, rule by rule, from the rules that fire on the profile; only
+    a change that screens as a new verdict is evaluated whole, on the chosen
+    backend, before it is reported (backends agree rule by rule: verify).
+    """
+
+    def __init__(self, ruleset: RuleSet, profile: BaseModel) -> None:
+        self.values = dict(profile.__dict__)
+        reference = compiled_engine(ruleset, "reference")
+        if not isinstance(reference, ReferenceEngine):  # pragma: no cover - it always is
+            raise TypeError("the reference backend is not a ReferenceEngine")
+        self.checks = dict(reference.predicates)
+        self.readers: dict[str, list[str]] = {}
+        for rule in ruleset.rules:
+            for name in rule.fields:
+                self.readers.setdefault(name, []).append(rule.id)
+        self.base = frozenset(
+            rule_id for rule_id, holds in self.checks.items() if holds(self.values)
+        )
+
+    def fired(self, changes: tuple[FieldChange, ...]) -> frozenset[str]:
+        if not changes:
+            return self.base
+        values = {**self.values, **{change.field: change.after for change in changes}}
+        fired = set(self.base)
+        for change in changes:
+            for rule_id in self.readers.get(change.field, ()):
+                if self.checks[rule_id](values):
+                    fired.add(rule_id)
+                else:
+                    fired.discard(rule_id)
+        return frozenset(fired)
+
+
 def counterfactuals(
     profile: BaseModel | Mapping[str, Any],
     *,
@@ -190,6 +228,14 @@ def counterfactuals(
         return outcome(ruleset, engine.fired(ruleset.pack.validate(changed.__dict__))).verdict
 
     current = verdict_of(())
+    screen = _Screen(ruleset, checked)
+    if screen.fired(()) != engine.fired(checked):  # the backends disagree here: no screening
+        screened = verdict_of
+    else:
+
+        def screened(changes: tuple[FieldChange, ...]) -> Verdict:
+            return outcome(ruleset, screen.fired(changes)).verdict
+
     singles = [
         FieldChange(name, getattr(checked, name), target, space.others.get(name))
         for name in space.names
@@ -208,15 +254,14 @@ def counterfactuals(
     found: list[Counterfactual] = []
     alone: set[int] = set()  # positions in singles (a list value is not hashable)
     for position, change in enumerate(singles):
-        verdict = verdict_of((change,))
-        if verdict != current:
+        if screened((change,)) != current and (verdict := verdict_of((change,))) != current:
             alone.add(position)
             found.append(_counterfactual((change,), verdict, specs))
     if max_changes == 2:
         for (i, first), (j, second) in itertools.combinations(enumerate(singles), 2):
             if first.field == second.field or i in alone or j in alone:
                 continue
-            verdict = verdict_of((first, second))
-            if verdict != current:
-                found.append(_counterfactual((first, second), verdict, specs))
+            pair = (first, second)
+            if screened(pair) != current and (verdict := verdict_of(pair)) != current:
+                found.append(_counterfactual(pair, verdict, specs))
     return Counterfactuals(found)
