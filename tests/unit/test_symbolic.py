@@ -471,9 +471,9 @@ def test_diff_agrees_on_random_rule_sets(first, second):
 
 def _reproduced(old, new, result):
     """Every group's example shows exactly that group's changes, evaluated afresh."""
-    asked = diff_module._asked_fields(old, new)
+    comparison = compare_module.Comparison(old, new, 20)
     for group in result.groups:
-        _, changes = diff_module._seen(old, new, group.example, asked)
+        _, changes = diff_module._seen(comparison, old, new, group.example)
         assert changes == group.changes
         before = evaluate(group.example.model_dump(), rules=old, backend="reference")
         after = evaluate(group.example.model_dump(), rules=new, backend="reference")

@@ -29,7 +29,6 @@ from neurotriage.analysis._pack_diff import PackChange, pack_changes
 from neurotriage.analysis._space import input_space
 from neurotriage.analysis._wording import WordingChange, wording
 from neurotriage.decision import REFERRAL_LEVELS, SEVERITIES, VERDICTS, Outcome, Pressure
-from neurotriage.language import Always, Condition, Not
 from neurotriage.pipeline.combine import combine
 from neurotriage.pipeline.compiled import compiled_engine
 from neurotriage.proof import Comparison, Method, Seen
@@ -311,7 +310,7 @@ def _order(changes: tuple[Change, ...], count: int | None) -> tuple[Any, ...]:
 
 
 def _seen(
-    old: RuleSet, new: RuleSet, profile: BaseModel, asked: Sequence[str]
+    comparison: Comparison, old: RuleSet, new: RuleSet, profile: BaseModel
 ) -> tuple[Seen, tuple[Change, ...]]:
     """Both decisions on ``profile``, aspect by aspect, and the changes between them."""
     decisions = [
@@ -321,12 +320,11 @@ def _seen(
     outcomes = [Outcome.of(d) for d in decisions]
     catalogues = _Catalogue.of(old), _Catalogue.of(new)
     questions = [set(d.questions) for d in decisions]
+    asked = comparison.asked
     bits = [sum(1 << b for b, name in enumerate(asked) if name in q) for q in questions]
     changes = _changes(outcomes[0], outcomes[1], *catalogues) + _question_changes(
         bits[0], bits[1], asked
     )
-    techniques = sorted(catalogues[0].pressure.keys() | catalogues[1].pressure.keys())
-    codes = sorted(catalogues[0].severity.keys() | catalogues[1].severity.keys())
     seen = Seen(
         (outcomes[0].verdict, outcomes[1].verdict),
         {
@@ -334,10 +332,10 @@ def _seen(
                 (t in o.allowed) if t in c.pressure else None
                 for o, c in zip(outcomes, catalogues, strict=True)
             )
-            for t in techniques
+            for t in comparison.techniques
         },
         (outcomes[0].referral, outcomes[1].referral),
-        {code: (code in outcomes[0].warnings, code in outcomes[1].warnings) for code in codes},
+        {c: (c in outcomes[0].warnings, c in outcomes[1].warnings) for c in comparison.codes},
         {name: (name in questions[0], name in questions[1]) for name in asked},
     )
     return seen, changes
@@ -352,23 +350,11 @@ def _proved_groups(
     kind too costly to count has the count ``None``, and so has the total.
     """
     comparison = Comparison(old, new, seconds)
-    asked = _asked_fields(old, new)
-    if any(t not in old.technique_ids or t not in new.technique_ids for t in comparison.techniques):
-        unchanged: Condition = Not(Always())  # a technique only one catalogue has: every class
-    else:
-        same = Seen(
-            ("proceed", "proceed"),
-            dict.fromkeys(comparison.techniques, (False, False)),
-            ("none", "none"),
-            dict.fromkeys(comparison.codes, (False, False)),
-            dict.fromkeys(asked, (False, False)),
-        )
-        unchanged = comparison.kind(same)
     validate, data = old.pack.validate, comparison.data
     found: list[tuple[tuple[Change, ...], int | None, BaseModel]] = []
-    comparison.exclude(unchanged)
+    comparison.exclude(comparison.unchanged())
     while (values := comparison.find()) is not None:
-        seen, changes = _seen(old, new, validate(data(values)), asked)
+        seen, changes = _seen(comparison, old, new, validate(data(values)))
         if not changes:  # pragma: no cover - find() only returns changed profiles
             raise AssertionError("the solver's changed profile does not change")
         kind = comparison.kind(seen)

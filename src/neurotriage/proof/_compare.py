@@ -217,7 +217,29 @@ class Comparison:
         common = severity[0].keys() & severity[1].keys()
         self.resevered = {c for c in common if severity[0][c] != severity[1][c]}
         asked = {name for r in (*old.rules, *new.rules) for name in r.ask}
-        self.asked = [name for name in old.pack.fields if name in asked]
+        #: every field some rule of either set asks about, in field order
+        self.asked = tuple(name for name in old.pack.fields if name in asked)
+        self.one_sided = any(
+            t not in old.technique_ids or t not in new.technique_ids for t in self.techniques
+        )
+
+    def unchanged(self) -> Condition:
+        """Every profile whose two decisions are the same.
+
+        No class is unchanged when a technique is in one catalogue only; a
+        technique whose pressure ceiling changed is unchanged only where both
+        block it, a warning whose severity changed only where neither gives it.
+        """
+        if self.one_sided:
+            return _NEVER
+        same = Seen(
+            ("proceed", "proceed"),
+            dict.fromkeys(self.techniques, (False, False)),
+            ("none", "none"),
+            dict.fromkeys(self.codes, (False, False)),
+            dict.fromkeys(self.asked, (False, False)),
+        )
+        return self.kind(same)
 
     def kind(self, seen: Seen) -> Condition:
         """Every profile whose two decisions change exactly as ``seen``'s do."""

@@ -183,10 +183,8 @@ class _Counter:
             groups = self._independent(parts)
             if len(groups) > 1:
                 joined = [nodes.join(True, group) for group in groups]
-                counted = math.prod(self.count(group) for group in joined)
-                return counted * self.total(
-                    reads - frozenset().union(*map(nodes.reads.__getitem__, joined))
-                )
+                held = frozenset().union(*(nodes.reads[group] for group in joined))
+                return math.prod(map(self.count, joined)) * self.total(reads - held)
             wide = [
                 p for p in parts if nodes.kinds[p] == "or" and 2 * len(nodes.reads[p]) > len(reads)
             ]
