@@ -53,7 +53,7 @@ from neurotriage import Profile, RuleSet, evaluate, evaluate_many, load_rules
 from neurotriage.analysis import input_space, lint, verify
 from neurotriage.cli import main as cli_main
 from neurotriage.engines import durable_available
-from neurotriage.engines.reference import class_key
+from neurotriage.pipeline.classes import class_key
 from neurotriage.pipeline.compiled import compiled_engine
 from neurotriage.profile import field_specs
 

@@ -1,4 +1,10 @@
-"""The output model: a decision and its parts, all JSON round-trippable."""
+"""The output model: a decision and its parts, immutable and JSON round-trippable.
+
+Every part is frozen and every sequence in it is a tuple, so a Decision can be
+shared: the pipeline decides each class of profile once and hands every caller
+the same object. Setting an attribute raises ``pydantic.ValidationError``;
+tuples have no methods that change them.
+"""
 
 from __future__ import annotations
 
@@ -83,7 +89,7 @@ class BlockedTechnique(_Part):
 
     technique: str
     name: str
-    reasons: list[Reason] = Field(min_length=1)
+    reasons: tuple[Reason, ...] = Field(min_length=1)
 
 
 class ReferralReason(_Part):
@@ -98,7 +104,7 @@ class Referral(_Part):
     """Who to see: the highest level any rule asked for, and every reason."""
 
     level: ReferralLevel
-    reasons: list[ReferralReason]
+    reasons: tuple[ReferralReason, ...]
 
 
 class DecisionWarning(_Part):
@@ -130,13 +136,13 @@ class Decision(_Part):
     """
 
     verdict: Verdict
-    allowed_techniques: list[AllowedTechnique]
-    blocked_techniques: list[BlockedTechnique]
+    allowed_techniques: tuple[AllowedTechnique, ...]
+    blocked_techniques: tuple[BlockedTechnique, ...]
     referral: Referral
-    warnings: list[DecisionWarning]
-    questions: list[str]
-    complementary_therapies: list[TherapySuggestion]
-    fired_rules: list[str]
+    warnings: tuple[DecisionWarning, ...]
+    questions: tuple[str, ...]
+    complementary_therapies: tuple[TherapySuggestion, ...]
+    fired_rules: tuple[str, ...]
     ruleset_version: str
     #: ``False`` only for a rule set loaded with ``load_rules(..., verify=False)``,
     #: whose safety properties were not proved

@@ -57,7 +57,7 @@ def test_red_flags_allow_nothing_whatever_else(profile, flag, pain, backend):
     flagged = profile.model_copy(update=update)
     decision = evaluate(flagged, backend=backend)
     safety.check_red_flag(flagged, decision)
-    assert decision.allowed_techniques == []
+    assert decision.allowed_techniques == ()
 
 
 @SETTINGS

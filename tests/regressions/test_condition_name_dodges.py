@@ -57,15 +57,15 @@ def rules(tmp_path: Path) -> RuleSet:
 def test_every_spelling_of_the_name_fires_the_rule(rules: RuleSet, backend: str, written: str):
     """Each way of writing "kidney disease" fires the rule and blocks all, on each backend."""
     decision = evaluate({"other_conditions": [written]}, rules=rules, backend=backend)
-    assert decision.fired_rules == ["kidney-disease"]
-    assert decision.allowed_techniques == []
+    assert decision.fired_rules == ("kidney-disease",)
+    assert decision.allowed_techniques == ()
     assert [t.technique for t in decision.blocked_techniques] == ["gentle_stroking"]
 
 
 def test_a_different_name_does_not_fire_the_rule(rules: RuleSet, backend: str):
     """Normalising does not make every name match: "kidney stones" is another condition."""
     decision = evaluate({"other_conditions": ["Kidney stones."]}, rules=rules, backend=backend)
-    assert decision.fired_rules == []
+    assert decision.fired_rules == ()
 
 
 def test_a_look_alike_letter_in_a_profile_is_refused():
@@ -92,4 +92,4 @@ def test_the_rule_side_is_normalised_the_same_way(tmp_path: Path, backend: str):
     rule = KIDNEY_RULE.replace("kidney disease", "\uff2bidney Disease.")
     rules = load_unproved(kidney_rules(tmp_path, rule))
     decision = evaluate({"other_conditions": ["kidney disease"]}, rules=rules, backend=backend)
-    assert decision.fired_rules == ["kidney-disease"]
+    assert decision.fired_rules == ("kidney-disease",)

@@ -59,7 +59,7 @@ def test_facts_fire_every_matching_rule(tmp_path):
         )
     )
     decision = evaluate({"diabetes": True}, rules=rules, backend="durable")
-    assert decision.fired_rules == ["first", "second"]
+    assert decision.fired_rules == ("first", "second")
 
 
 def test_state_is_deleted_after_each_evaluation():
@@ -199,7 +199,7 @@ def test_no_rule_firing_neither_crashes_nor_leaks_sessions(tmp_path):
         f"rules = load_rules({str(directory)!r}, verify=False)\n"
         "for _ in range(3000):\n"
         "    d = evaluate({'open_wounds': False}, rules=rules, backend='durable')\n"
-        "    assert d.fired_rules == [] and len(d.allowed_techniques) == 4\n"
+        "    assert d.fired_rules == () and len(d.allowed_techniques) == 4\n"
         "print('ok')\n"
     )
     done = subprocess.run(

@@ -44,7 +44,7 @@ def test_block_without_verdict_fails_verify_and_lint(tmp_path):
     """proceed with nothing allowed fails verify's verdict property and is a lint error."""
     rules = load_unproved(_rules(tmp_path, NO_VERDICT))
     decision = evaluate({"open_wounds": True}, rules=rules, backend="reference")
-    assert (decision.verdict, decision.allowed_techniques) == ("proceed", [])
+    assert (decision.verdict, decision.allowed_techniques) == ("proceed", ())
     failed = {result.id: result for result in verify(rules).failed}
     example = failed["verdict-matches-allowed"].counterexample
     assert example is not None

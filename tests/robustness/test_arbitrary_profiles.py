@@ -111,7 +111,7 @@ def test_any_json_line_gets_exactly_one_record(value: Any, number: int, backend:
         decision = Decision.model_validate(data["decision"])
         assert decision == evaluate(value, backend="reference")
         assert verdict == decision.verdict
-        assert json.loads(compact)["fired_rules"] == decision.fired_rules
+        assert json.loads(compact)["fired_rules"] == list(decision.fired_rules)
     else:
         assert set(data) == {"line", "error"}
         assert data["error"].startswith(f"line {number} ")

@@ -76,7 +76,7 @@ def test_workers_use_the_callers_rule_set(tmp_path: Path):
     profiles = [{"diabetes": True}, {"diabetes": False}, {}]
     decisions = list(evaluate_many(profiles, rules=rules, workers=2))
     assert decisions == [evaluate(p, rules=rules) for p in profiles]
-    assert [d.fired_rules for d in decisions] == [["diabetes-stop"], [], []]
+    assert [d.fired_rules for d in decisions] == [("diabetes-stop",), (), ()]
     assert {d.ruleset_version for d in decisions} == {rules.version}
 
 

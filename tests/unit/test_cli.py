@@ -556,7 +556,7 @@ def test_custom_rule_directory_is_used(tmp_path, custom_rules, profile, verdict,
     assert decision.verdict == verdict
     assert [t.technique for t in decision.allowed_techniques] == allowed
     assert decision.ruleset_version.startswith("1.0+")
-    assert decision.complementary_therapies == []
+    assert decision.complementary_therapies == ()
 
 
 def test_custom_rule_file_is_used(tmp_path, custom_rules):

@@ -250,8 +250,8 @@ def test_a_compact_record_holds_ids_and_codes_with_its_keys_in_order(tmp_path):
             "allowed": [t.technique for t in decision.allowed_techniques],
             "referral": decision.referral.level,
             "warnings": [w.code for w in decision.warnings],
-            "questions": decision.questions,
-            "fired_rules": decision.fired_rules,
+            "questions": list(decision.questions),
+            "fired_rules": list(decision.fired_rules),
             "ruleset_version": decision.ruleset_version,
         }
 

@@ -257,7 +257,7 @@ def test_every_urgent_sign_has_an_invariant():
 def test_an_urgent_sign_allows_nothing_and_refers_urgently(backend, sign, cleared):
     """An urgent sign: no technique, referral urgent, verdict see_doctor, clearance or not."""
     decision = decide(backend, cleared_by_clinician=cleared, **URGENT[sign])
-    assert decision.allowed_techniques == []
+    assert decision.allowed_techniques == ()
     assert decision.referral.level == "urgent"
     assert decision.verdict == "see_doctor"
     assert any(w.severity == "danger" for w in decision.warnings)
@@ -268,7 +268,7 @@ def test_an_urgent_sign_allows_nothing_and_refers_urgently(backend, sign, cleare
 def test_a_see_doctor_sign_allows_nothing_and_refers_to_a_doctor(backend, sign):
     """Alone, a see-a-doctor sign blocks everything and refers to a doctor, not urgently."""
     decision = decide(backend, cleared_by_clinician=True, **{sign: True})
-    assert decision.allowed_techniques == []
+    assert decision.allowed_techniques == ()
     assert (decision.referral.level, decision.verdict) == ("see_doctor", "see_doctor")
 
 
@@ -328,7 +328,7 @@ def test_a_thumb_restriction_alone_does_not_wait_for_clearance(field):
 def test_recent_surgery_blocks_everything_until_cleared(backend):
     """Recent surgery or a fracture: nothing until cleared, then everything, with its warning."""
     waiting = decide(backend, recent_foot_or_leg_surgery_or_fracture=True)
-    assert waiting.allowed_techniques == []
+    assert waiting.allowed_techniques == ()
     assert (waiting.verdict, waiting.referral.level) == (
         "needs_clearance",
         "consult_before_starting",
@@ -354,7 +354,7 @@ def test_recent_surgery_blocks_everything_until_cleared(backend):
 )
 def test_a_high_risk_foot_waits_for_clearance(facts):
     """IWGDF risk 2-3 and lymphoedema: nothing until cleared, gentle stroking after."""
-    assert decide(**facts).allowed_techniques == []
+    assert decide(**facts).allowed_techniques == ()
     assert decide(**facts).verdict == "needs_clearance"
     assert "gentle_stroking" in allowed(decide(cleared_by_clinician=True, **facts))
 
@@ -378,27 +378,27 @@ def test_varicose_veins_hold_back_leg_massage_until_cleared():
 def test_an_unknown_sign_blocks_everything_and_is_asked(backend, sign):
     """An unanswered urgent or see-a-doctor sign: nothing allowed, even cleared; it is asked."""
     decision = decide(backend, cleared_by_clinician=True, **{sign: None})
-    assert decision.allowed_techniques == []
+    assert decision.allowed_techniques == ()
     assert decision.verdict == "needs_answers"
-    assert decision.questions == [sign]
+    assert decision.questions == (sign,)
     assert decision.referral.level == "none"  # an unknown never raises the referral by itself
 
 
 @pytest.mark.parametrize("field", PRECAUTIONS)
 def test_an_unknown_precaution_blocks_what_it_would_block(field):
     """Uncleared: nothing allowed. Cleared: what the true answer blocks. Asked both times."""
-    assert decide(**{field: None}).allowed_techniques == []
-    assert decide(**{field: None}).questions == [field]
+    assert decide(**{field: None}).allowed_techniques == ()
+    assert decide(**{field: None}).questions == (field,)
     unknown = decide(cleared_by_clinician=True, **{field: None})
     known = decide(cleared_by_clinician=True, **{field: True})
     assert allowed(unknown) <= allowed(known)
-    assert unknown.questions == [field]
+    assert unknown.questions == (field,)
 
 
 def test_an_empty_profile_asks_every_question():
     """With nothing known, nothing is allowed and every unknown field is asked."""
     decision = evaluate({}, rules=PACK)
-    assert decision.allowed_techniques == []
+    assert decision.allowed_techniques == ()
     assert decision.verdict == "needs_answers"
     nullable = [n for n, spec in PACK.pack.fields.items() if spec.nullable]
     assert sorted(decision.questions) == sorted(nullable)
@@ -419,7 +419,7 @@ def urgent_profiles(draw: st.DrawFn) -> Any:
 def test_any_profile_with_an_urgent_sign_allows_nothing(profile: Any):
     """Whatever else is true or unknown, an urgent sign allows nothing and refers urgently."""
     decision = evaluate(profile, rules=PACK)
-    assert decision.allowed_techniques == []
+    assert decision.allowed_techniques == ()
     assert decision.referral.level == "urgent"
     assert decision.verdict in ("see_doctor", "stop")
 
@@ -439,7 +439,7 @@ def red_flag_profiles(draw: st.DrawFn) -> Any:
 def test_any_red_flag_profile_allows_nothing(profile: Any):
     """The pack's red flags: nothing allowed, at least a doctor, whatever else is true."""
     decision = evaluate(profile, rules=PACK)
-    assert decision.allowed_techniques == []
+    assert decision.allowed_techniques == ()
     assert decision.referral.level in ("see_doctor", "urgent")
     assert decision.verdict in ("see_doctor", "stop")
 

@@ -47,7 +47,7 @@ def test_not_cleared_consult_before_starting_blocks_nothing(backend):
     assert allowed(decision) == ALL
     assert decision.referral.level == "consult_before_starting"
     assert [r.rule_id for r in decision.referral.reasons] == ["consult-before-starting"]
-    assert decision.questions == []
+    assert decision.questions == ()
 
 
 def test_cleared_and_safe_has_no_referral(backend):
@@ -189,7 +189,7 @@ def test_unknown_red_flag_blocks_pending_the_answer(backend, field, cleared):
     decision = decide(backend, **{field: None, "cleared_by_clinician": cleared})
     assert decision.verdict == "needs_answers"
     assert allowed(decision) == []
-    assert decision.questions == [field]
+    assert decision.questions == (field,)
     assert decision.referral.level == known.referral.level
 
 
@@ -199,7 +199,7 @@ def test_unknown_clearance_field_blocks_when_not_cleared(backend, field):
     decision = decide(backend, **{field: None})
     assert decision.verdict == "needs_answers"
     assert allowed(decision) == []
-    assert decision.questions == [field]
+    assert decision.questions == (field,)
     assert decision.referral.level == "consult_before_starting"
 
 
@@ -209,7 +209,7 @@ def test_unknown_clearance_field_once_cleared_is_asked_not_blocking(backend, fie
     decision = decide(backend, **{field: None, "cleared_by_clinician": True})
     assert decision.verdict == "proceed"
     assert allowed(decision) == ALL
-    assert decision.questions == [field]
+    assert decision.questions == (field,)
     assert decision.referral.level == "none"
 
 
@@ -217,7 +217,7 @@ def test_unknown_home_remedies_is_asked_only(backend):
     """Unknown home-remedy relief blocks nothing but is listed in questions."""
     decision = decide(backend, home_remedies_no_relief=None)
     assert (decision.verdict, allowed(decision)) == ("consult_first", ALL)
-    assert decision.questions == ["home_remedies_no_relief"]
+    assert decision.questions == ("home_remedies_no_relief",)
     assert decision.referral.level == "consult_before_starting"
 
 
@@ -227,7 +227,7 @@ def test_empty_profile_asks_every_question_without_raising_referral(backend):
     assert decision.verdict == "needs_answers"
     assert allowed(decision) == []
     assert decision.referral.level == "consult_before_starting"
-    assert decision.questions == list(CONDITION_FIELDS)
+    assert decision.questions == tuple(CONDITION_FIELDS)
 
 
 def test_known_red_flag_wins_over_unknowns(backend):

@@ -230,21 +230,27 @@ def test_decision_parts_are_frozen():
 
 
 def test_decisions_share_no_mutable_state():
-    """Tampering with one decision's lists never leaks into a later decision."""
+    """A decision cannot be tampered with, so no later decision can see tampering."""
     profile = {**SAFE, "open_wounds": True}
     expected = evaluate(profile).model_dump_json()
     tampered = evaluate(profile)
-    tampered.blocked_techniques[0].reasons.clear()
-    tampered.blocked_techniques.clear()
-    tampered.referral.reasons.clear()
-    tampered.warnings.clear()
-    tampered.questions.append("open_wounds")
-    tampered.complementary_therapies.clear()
-    tampered.fired_rules.clear()
-    safe = evaluate(SAFE)
-    safe.allowed_techniques.clear()
+    sequences = [
+        tampered.blocked_techniques[0].reasons,
+        tampered.blocked_techniques,
+        tampered.referral.reasons,
+        tampered.warnings,
+        tampered.questions,
+        tampered.complementary_therapies,
+        tampered.fired_rules,
+        evaluate(SAFE).allowed_techniques,
+    ]
+    for sequence in sequences:
+        for change in ("clear", "append", "extend", "pop", "remove", "sort", "__setitem__"):
+            assert not hasattr(sequence, change), (sequence, change)
+    with pytest.raises(ValidationError, match="frozen"):
+        tampered.referral.level = "none"  # type: ignore[misc]
     assert evaluate(profile).model_dump_json() == expected
-    assert evaluate(SAFE).allowed_techniques != []
+    assert evaluate(SAFE).allowed_techniques != ()
 
 
 # --- the public API -----------------------------------------------------------------------

@@ -50,7 +50,7 @@ def test_decisions_follow_the_packs_fields(backend: str):
     assert "bruising-risk" in {w.code for w in thinned.warnings}
     swollen = evaluate({**CALM, "calf_swelling": True}, rules=RULES, backend=backend)
     assert swollen.referral.level == "urgent"
-    assert swollen.allowed_techniques == []
+    assert swollen.allowed_techniques == ()
 
 
 def test_a_bad_profile_names_the_packs_field():
@@ -169,7 +169,7 @@ def test_strategies_draw_the_packs_model(profile: object):
 @given(red_flag_profiles(RULES))
 def test_red_flag_profiles_of_the_pack_allow_nothing(profile: object):
     decision = evaluate(profile, rules=RULES)  # type: ignore[arg-type]
-    assert decision.allowed_techniques == []
+    assert decision.allowed_techniques == ()
 
 
 @settings(max_examples=30, deadline=None)

@@ -876,9 +876,9 @@ def test_custom_rule_set_evaluates(
     decision = evaluate(profile, rules=custom, backend=backend)
     actual = outcome(
         [t.technique for t in decision.allowed_techniques],
-        decision.fired_rules,
+        list(decision.fired_rules),
         decision.verdict,
-        decision.questions,
+        list(decision.questions),
     )
     assert actual == expected
     assert decision.ruleset_version == custom.version
@@ -889,13 +889,13 @@ def test_custom_rule_set_where_no_rule_fires(tmp_path: Path, backend: str):
     """A profile that fires no rule of a custom rule set proceeds with every technique allowed."""
     ruleset = load_unproved(with_catalogue(tmp_path, {"r.yaml": rule_file("open_wounds")}))
     decision = evaluate({"open_wounds": False}, rules=ruleset, backend=backend)
-    assert decision.fired_rules == []
+    assert decision.fired_rules == ()
     assert decision.verdict == "proceed"
     assert [t.technique for t in decision.allowed_techniques] == [
         "gentle_stroking",
         "thumb_pressure",
     ]
-    assert decision.blocked_techniques == []
+    assert decision.blocked_techniques == ()
 
 
 def test_single_file_loads(tmp_path: Path, backend: str):
@@ -994,7 +994,7 @@ def test_ruleset_pickles_as_its_content_and_recompiles(rules: RuleSet, backend: 
     """A pickled RuleSet carries its rules and version, no engine, and decides the same."""
     compiled_engine(rules, backend)  # compiled engines (C handles, a lock) must not be pickled
     copy = pickle.loads(pickle.dumps(rules))  # noqa: S301 - our own data
-    assert neurotriage.pipeline.compiled._engines.get(copy) is None  # compiles its own
+    assert neurotriage.pipeline.compiled._compiled.get(copy) is None  # compiles its own
     assert (copy.techniques, copy.therapies, copy.rules) == (
         rules.techniques,
         rules.therapies,

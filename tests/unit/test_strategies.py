@@ -121,7 +121,7 @@ def test_custom_rule_draws_name_the_member(custom):
     def check(profile: Profile) -> None:
         assert profile.other_conditions is not None
         assert "kidney disease" in profile.other_conditions
-        assert evaluate(profile, rules=custom, backend="reference").fired_rules == ["kidney"]
+        assert evaluate(profile, rules=custom, backend="reference").fired_rules == ("kidney",)
 
     run_given(profiles_firing("kidney", custom), check)
     assert find(
@@ -140,7 +140,7 @@ def test_red_flag_draws_have_a_red_flag_and_allow_nothing(backend):
     def check(profile: Profile) -> None:
         assert has_red_flag(profile)
         decision = evaluate(profile, backend=backend)
-        assert decision.allowed_techniques == []
+        assert decision.allowed_techniques == ()
         assert decision.verdict in {"see_doctor", "stop"}
         assert decision.referral.level in {"see_doctor", "urgent"}
 
@@ -153,7 +153,7 @@ def test_red_flag_draws_known_only(rules):
     def check(profile: Profile) -> None:
         assert has_red_flag(profile)
         assert unknown_fields(profile) == []
-        assert evaluate(profile, rules=rules, backend="reference").allowed_techniques == []
+        assert evaluate(profile, rules=rules, backend="reference").allowed_techniques == ()
 
     run_given(red_flag_profiles(rules, known_only=True), check)
 

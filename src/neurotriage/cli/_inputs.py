@@ -15,7 +15,8 @@ from typing import IO, Any
 
 from pydantic import BaseModel, ValidationError
 
-from neurotriage._json import HugeNumber, loads
+from neurotriage._json import loads
+from neurotriage._problems import JSON_TYPES, describe_validation
 
 __all__ = [
     "MAX_NESTING",
@@ -34,25 +35,10 @@ __all__ = [
 #: A profile is a few kilobytes of JSON (100 condition names of 200 characters,
 #: even fully \u-escaped, stay under 150 KB); larger input is refused unread.
 MAX_PROFILE_BYTES = 1024 * 1024
-#: At most this many problems of one profile are listed, and each bad value
-#: is shown cut to about this many characters: an error stays readable.
-_MAX_PROBLEMS = 10
-_PREVIEW = 60
 
 
 class InputError(Exception):
     """A user-facing input problem; its text is the whole message."""
-
-
-_JSON_TYPES = {
-    list: "an array",
-    str: "a string",
-    int: "a number",
-    float: "a number",
-    bool: "true or false",
-    type(None): "null",
-    HugeNumber: "a number",
-}
 
 
 def too_large() -> str:
@@ -116,7 +102,7 @@ def parse_profile(text: str, model: type[BaseModel], *, one_line: bool = False) 
         # version (3.13 parses 5,000 levels), so the limit is ours, the same everywhere
         raise InputError(_TOO_DEEP)
     if not isinstance(data, dict):
-        kind = _JSON_TYPES.get(type(data), type(data).__name__)
+        kind = JSON_TYPES.get(type(data), type(data).__name__)
         raise InputError(f"must hold a JSON object of profile fields, not {kind}")
     try:
         return model.model_validate(data)
@@ -138,43 +124,6 @@ def read_profile(name: str, stdin: IO[str], model: type[BaseModel]) -> BaseModel
         return parse_profile(text, model)
     except InputError as err:
         raise InputError(f"{shown} {err}") from err.__cause__
-
-
-def describe_validation(err: ValidationError) -> str:
-    """Every problem of a profile, each naming its field, on one line."""
-    errors = err.errors()
-    parts = []
-    for error in errors[:_MAX_PROBLEMS]:
-        where = ".".join(_cut(str(p)) for p in error["loc"]) or "profile"
-        message = "unknown field" if error["type"] == "extra_forbidden" else error["msg"]
-        if error["type"] == "int_type" and isinstance(error.get("input"), HugeNumber):
-            message = "number out of range"
-        shown = "" if error["type"] == "missing" else f" (got {_preview(error.get('input'))})"
-        parts.append(f"field '{where}': {message}{shown}")
-    if len(errors) > _MAX_PROBLEMS:
-        parts.append(f"and {len(errors) - _MAX_PROBLEMS} more problems")
-    return "; ".join(parts)
-
-
-def _cut(text: str) -> str:
-    """``text``, cut short when long (an unknown field's name can be anything)."""
-    return text if len(text) <= _PREVIEW else f"{text[:_PREVIEW]}... ({len(text):,} characters)"
-
-
-def _preview(value: Any) -> str:
-    """A bad value as JSON, cut short when long."""
-    if isinstance(value, HugeNumber):
-        return f"a number of {value.digits:,} digits"
-    if isinstance(value, list | dict) and len(value) > _MAX_PROBLEMS:
-        kind = "an array" if isinstance(value, list) else "an object"
-        return f"{kind} of {len(value):,} items"
-    if isinstance(value, str) and len(value) > _PREVIEW:
-        return f'{json.dumps(value[:_PREVIEW])[:-1]}..." ({len(value):,} characters)'
-    try:
-        text = json.dumps(value)
-    except (ValueError, TypeError, RecursionError):  # not JSON-like, or nested past the limit
-        return _JSON_TYPES.get(type(value), type(value).__name__)
-    return text if len(text) <= _PREVIEW else f"{text[:_PREVIEW]}..."
 
 
 #: A line: its 1-based number and its bytes without the newline (None: too long).

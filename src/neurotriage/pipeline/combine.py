@@ -2,18 +2,20 @@
 
 Effects form a join-semilattice, so the result never depends on rule order:
 blocked techniques are a union, the referral and the verdict are a maximum,
-warnings and questions are unions. Every list in the Decision is sorted by a
-key that does not involve rule order.
+warnings and questions are unions. Every sequence in the Decision is sorted by
+a key that does not involve rule order.
 
 The pieces of a Decision that depend only on the rule set (each allowed
-technique, each rule's reason and warning, the therapies) are built once per
-RuleSet by :func:`decision_parts` and shared by every Decision.
+technique, each rule's reason, referral reason and warning, the therapies)
+are validated once per RuleSet by :func:`decision_parts` and shared by every
+Decision. A Decision is immutable (frozen parts, tuples), so one built from
+them is assembled without validating it again (:func:`_construct`), and a
+Decision made once can be handed to every caller as it is.
 
 A Decision depends only on the set of rules that fired and on which of the
 fields the rules ask about are unknown, so each RuleSet keeps a bounded cache
-of the Decisions it has made, keyed by exactly that. Every call gets a copy
-of its own: every list in it is new, and only frozen, list-free parts
-(techniques, reasons, warnings, therapies) are shared between Decisions.
+of the Decisions it has made, keyed by exactly that; ``cache=False`` builds a
+new one instead.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import threading
 import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
@@ -67,12 +69,12 @@ class DecisionParts:
 
     allowed: dict[str, AllowedTechnique]
     names: dict[str, str]
-    therapies: list[TherapySuggestion]
+    therapies: tuple[TherapySuggestion, ...]
     rules: dict[str, _RuleParts]
     #: every input field some rule asks about: only their being unknown matters
     asked: tuple[str, ...] = ()
-    #: (fired rule ids, which asked fields are unknown) -> the Decision, copied for each caller
-    decisions: BoundedCache[tuple[frozenset[str], tuple[bool, ...]], _Template] = field(
+    #: (fired rule ids, which asked fields are unknown) -> the Decision, shared by every caller
+    decisions: BoundedCache[tuple[frozenset[str], tuple[bool, ...]], Decision] = field(
         default_factory=lambda: BoundedCache(CACHE_SIZE), compare=False, repr=False
     )
 
@@ -103,10 +105,10 @@ def _build_parts(ruleset: RuleSet) -> DecisionParts:
         )
         for t in ruleset.techniques
     }
-    therapies = [
+    therapies = tuple(
         TherapySuggestion(therapy=t.id, name=t.name, description=t.description, note=t.note)
         for t in ruleset.therapies
-    ]
+    )
     rules = {}
     for rule in ruleset.rules:
         referral = None
@@ -134,18 +136,24 @@ def _build_parts(ruleset: RuleSet) -> DecisionParts:
     )
 
 
-def combine(ruleset: RuleSet, profile: BaseModel, fired: Iterable[str]) -> Decision:
-    """The Decision for ``profile`` given the ids of the rules that fired."""
+def combine(
+    ruleset: RuleSet, profile: BaseModel, fired: Iterable[str], *, cache: bool = True
+) -> Decision:
+    """The Decision for ``profile`` given the ids of the rules that fired.
+
+    The same Decision object is returned for every profile with the same fired
+    rules and the same unknown asked fields, unless ``cache`` is off.
+    """
     parts = decision_parts(ruleset)
     fired_ids = fired if isinstance(fired, frozenset) else frozenset(fired)
     values = profile.__dict__
+    if not cache:
+        return _decide(ruleset, parts, values, fired_ids)
     key = (fired_ids, tuple([values[name] is None for name in parts.asked]))
-    template = parts.decisions.get(key)
-    if template is not None:
-        return template.build()
-    decision = _decide(ruleset, parts, values, fired_ids)
-    parts.decisions.put(key, _Template(decision))
-    return decision  # shares no list with the template, so it can go out as it is
+    decision = parts.decisions.get(key)
+    if decision is None:
+        decision = parts.decisions.put(key, _decide(ruleset, parts, values, fired_ids))
+    return decision
 
 
 def _decide(
@@ -156,16 +164,21 @@ def _decide(
     for part in fired_parts:
         for technique in part.rule.block:
             reasons.setdefault(technique, []).append(part.reason)
-    allowed = [item for tid, item in parts.allowed.items() if tid not in reasons]
-    blocked = [
-        BlockedTechnique(technique=tid, name=parts.names[tid], reasons=reasons[tid])
+    allowed = tuple(item for tid, item in parts.allowed.items() if tid not in reasons)
+    blocked = tuple(
+        _construct(
+            BlockedTechnique,
+            {"technique": tid, "name": parts.names[tid], "reasons": tuple(reasons[tid])},
+        )
         for tid in parts.allowed
         if tid in reasons
-    ]
+    )
 
-    referral_reasons = sorted(
-        (p.referral for p in fired_parts if p.referral is not None),
-        key=lambda reason: (-_REFERRAL_RANK[reason.level], reason.rule_id),
+    referral_reasons = tuple(
+        sorted(
+            (p.referral for p in fired_parts if p.referral is not None),
+            key=lambda reason: (-_REFERRAL_RANK[reason.level], reason.rule_id),
+        )
     )
     level = referral_reasons[0].level if referral_reasons else "none"
 
@@ -173,131 +186,65 @@ def _decide(
     for part in fired_parts:  # sorted by rule id, so the first rule id per code wins
         if part.warning is not None and part.warning.code not in warnings:
             warnings[part.warning.code] = part.warning
-    ordered_warnings = sorted(
-        warnings.values(), key=lambda w: (-_SEVERITY_RANK[w.severity], w.code)
+    ordered_warnings = tuple(
+        sorted(warnings.values(), key=lambda w: (-_SEVERITY_RANK[w.severity], w.code))
     )
 
     asked = {name for part in fired_parts for name in part.rule.ask}
-    questions = [name for name in values if name in asked and values[name] is None]
+    questions = tuple(name for name in values if name in asked and values[name] is None)
 
     verdict: Verdict = VERDICTS[max((p.verdict_rank for p in fired_parts), default=0)]
 
-    return Decision(
-        verdict=verdict,
-        allowed_techniques=allowed,
-        blocked_techniques=blocked,
-        referral=Referral(level=level, reasons=referral_reasons),
-        warnings=ordered_warnings,
-        questions=questions,
-        complementary_therapies=parts.therapies,
-        fired_rules=[p.rule.id for p in fired_parts],
-        ruleset_version=ruleset.version,
-        verified=ruleset.verified,
+    return _construct(
+        Decision,
+        {
+            "verdict": verdict,
+            "allowed_techniques": allowed,
+            "blocked_techniques": blocked,
+            "referral": _construct(Referral, {"level": level, "reasons": referral_reasons}),
+            "warnings": ordered_warnings,
+            "questions": questions,
+            "complementary_therapies": parts.therapies,
+            "fired_rules": tuple(p.rule.id for p in fired_parts),
+            "ruleset_version": ruleset.version,
+            "verified": ruleset.verified,
+        },
     )
 
 
-# --- copies ------------------------------------------------------------------------------------
+# --- assembling without validating -------------------------------------------------------------
 #
-# A cached Decision is copied for every caller, so no two callers share a list.
-# Validating the copy would cost more than the whole cached evaluation, so the
-# copy is made the way pydantic's own ``__copy__`` and ``model_construct`` make
+# Every value _decide puts in a part is already valid: a literal it chose from
+# the rule set's own declared values, or a part validated by decision_parts().
+# Validating the whole again would cost more than deciding, so the parts are
+# assembled the way pydantic's own ``model_construct`` and ``__copy__`` make
 # instances: a new object whose four BaseModel slots are set directly. If a
-# pydantic release ever changes those slots, the copy is validated instead.
+# pydantic release ever changes those slots, each part is validated instead.
+# tests/unit/test_combine.py checks the result against validation across the space.
 
 _SLOTS = ("__dict__", "__pydantic_fields_set__", "__pydantic_extra__", "__pydantic_private__")
-_FAST_COPY = set(getattr(BaseModel, "__slots__", ())) == set(_SLOTS) and all(
+_FAST = set(getattr(BaseModel, "__slots__", ())) == set(_SLOTS) and all(
     hasattr(vars(BaseModel).get(slot), "__set__") for slot in _SLOTS
 )
 #: object.__new__ and the setters of the four slots, in _SLOTS order
 _BUILDERS: tuple[Any, ...] = (
-    (object.__new__, *(vars(BaseModel)[slot].__set__ for slot in _SLOTS)) if _FAST_COPY else ()
+    (object.__new__, *(vars(BaseModel)[slot].__set__ for slot in _SLOTS)) if _FAST else ()
 )
 
-
-#: The fields set on every part _decide builds: all of them (it names each one).
-_DECISION_FIELDS = frozenset(Decision.model_fields)
-_BLOCKED_FIELDS = frozenset(BlockedTechnique.model_fields)
-_REFERRAL_FIELDS = frozenset(Referral.model_fields)
+P = TypeVar("P", bound=BaseModel)
 
 
-class _Template:
-    """A Decision taken apart into tuples, to make fresh copies of it quickly."""
-
-    __slots__ = (
-        "allowed",
-        "blocked",
-        "fired",
-        "questions",
-        "referral",
-        "therapies",
-        "verdict",
-        "verified",
-        "version",
-        "warnings",
-    )
-
-    def __init__(self, decision: Decision) -> None:
-        self.verdict = decision.verdict
-        self.allowed = tuple(decision.allowed_techniques)
-        self.blocked = tuple(
-            (item.technique, item.name, tuple(item.reasons)) for item in decision.blocked_techniques
-        )
-        self.referral = (decision.referral.level, tuple(decision.referral.reasons))
-        self.warnings = tuple(decision.warnings)
-        self.questions = tuple(decision.questions)
-        self.therapies = tuple(decision.complementary_therapies)
-        self.fired = tuple(decision.fired_rules)
-        self.version = decision.ruleset_version
-        self.verified = decision.verified
-
-    def build(self) -> Decision:
-        """A new Decision equal to the original; every list in it is new."""
-        if not _FAST_COPY:  # pragma: no cover - only if pydantic's internals change
-            return self.validated()
-        new, set_dict, set_fields, set_extra, set_private = _BUILDERS
-        blocked = []
-        for technique, name, why in self.blocked:
-            item = new(BlockedTechnique)
-            set_dict(item, {"technique": technique, "name": name, "reasons": list(why)})
-            set_fields(item, set(_BLOCKED_FIELDS))
-            set_extra(item, None)  # every part of a Decision forbids extra fields
-            set_private(item, None)  # ... and has no private attributes
-            blocked.append(item)
-        level, reasons = self.referral
-        referral = new(Referral)
-        set_dict(referral, {"level": level, "reasons": list(reasons)})
-        set_fields(referral, set(_REFERRAL_FIELDS))
-        set_extra(referral, None)
-        set_private(referral, None)
-        decision: Decision = new(Decision)
-        set_dict(decision, self._values(blocked, referral))
-        set_fields(decision, set(_DECISION_FIELDS))
-        set_extra(decision, None)
-        set_private(decision, None)
-        return decision
-
-    def validated(self) -> Decision:
-        """The same copy as :meth:`build`, made by validating it (the slow, sure way)."""
-        level, reasons = self.referral
-        blocked = [
-            BlockedTechnique(technique=technique, name=name, reasons=list(reasons))
-            for technique, name, reasons in self.blocked
-        ]
-        return Decision(**self._values(blocked, Referral(level=level, reasons=list(reasons))))
-
-    def _values(self, blocked: list[BlockedTechnique], referral: Referral) -> dict[str, Any]:
-        return {
-            "verdict": self.verdict,
-            "allowed_techniques": list(self.allowed),
-            "blocked_techniques": blocked,
-            "referral": referral,
-            "warnings": list(self.warnings),
-            "questions": list(self.questions),
-            "complementary_therapies": list(self.therapies),
-            "fired_rules": list(self.fired),
-            "ruleset_version": self.version,
-            "verified": self.verified,
-        }
+def _construct(model: type[P], values: dict[str, Any]) -> P:
+    """An instance of ``model`` holding ``values`` (every field named), not validated again."""
+    if not _FAST:  # pragma: no cover - only if pydantic's internals change
+        return model(**values)
+    new, set_dict, set_fields, set_extra, set_private = _BUILDERS
+    item: P = new(model)
+    set_dict(item, values)
+    set_fields(item, set(values))
+    set_extra(item, None)  # every part of a Decision forbids extra fields
+    set_private(item, None)  # ... and has no private attributes
+    return item
 
 
 def outcome(ruleset: RuleSet, fired: Iterable[str]) -> Outcome:

@@ -14,8 +14,7 @@ from neurotriage import loading
 from neurotriage.decision import Decision
 from neurotriage.engines import resolve_backend
 from neurotriage.pack import PROFILE_PACK, Pack
-from neurotriage.pipeline.combine import combine
-from neurotriage.pipeline.compiled import compiled_engine
+from neurotriage.pipeline.compiled import compiled
 from neurotriage.ruleset import RuleSet
 
 __all__ = ["add_observer", "as_profile", "evaluate", "notify_observers"]
@@ -81,6 +80,7 @@ def evaluate(
     *,
     rules: RuleSet | None = None,
     backend: str | None = None,
+    cache: bool = True,
 ) -> Decision:
     """Decide what foot massage ``profile`` may do, with every reason.
 
@@ -89,13 +89,17 @@ def evaluate(
     raises ``pydantic.ValidationError`` naming the field). ``rules``
     defaults to the built-in rule set; ``backend`` is ``"durable"`` or
     ``"reference"``, and ``None`` picks durable where it imports.
+
+    The Decision is immutable and shared: every profile of the same class
+    (see :mod:`neurotriage.pipeline.classes`) gets the same object, decided
+    once. ``cache=False`` decides afresh and remembers nothing, to measure
+    or check the uncached path; the Decision is equal either way.
     """
     if rules is not None and not isinstance(rules, RuleSet):
         raise TypeError(f"rules must be a RuleSet from load_rules(), not {type(rules).__name__}")
     ruleset = rules if rules is not None else loading.default_rules()
     checked = as_profile(profile, ruleset.pack)
-    engine = compiled_engine(ruleset, resolve_backend(backend))
-    decision = combine(ruleset, checked, engine.fired(checked))
+    decision = compiled(ruleset, resolve_backend(backend)).decide(ruleset, checked, cache=cache)
     if _observers:
         notify_observers(ruleset, decision)
     return decision

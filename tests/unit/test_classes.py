@@ -1,4 +1,4 @@
-"""The reference engine's per-class cache gives exactly what evaluating every rule gives."""
+"""The pipeline's per-class cache gives exactly what deciding each profile afresh gives."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from hypothesis import given, settings
 
 from neurotriage import Profile, RuleSet, default_rules, evaluate, load_rules
 from neurotriage.analysis import input_space
-from neurotriage.engines import reference
-from neurotriage.engines.reference import ReferenceEngine
+from neurotriage.pipeline import classes
+from neurotriage.pipeline import compiled as compiled_module
+from neurotriage.pipeline.compiled import Compiled
 from tests.conftest import ROOT
 from tests.properties.profiles import PROFILES
 from tests.rulefiles import load_unproved, with_default_catalogue
@@ -61,27 +62,32 @@ def shaped(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 
 def check_every_value_against_its_representative(rules: RuleSet) -> None:
     """Cache every class, then look up every mix of values: each is a hit, and exact."""
-    engine = ReferenceEngine(rules)
+    done = Compiled(rules, "reference")
     space = input_space(rules)
     for profile in space:
-        engine.fired(profile)  # every class is now cached, under its representative
+        done.decide(rules, profile)  # every class is now cached, under its representative
     # the space also splits fields only invariants and the red-flag property read,
-    # which the engine's key rightly ignores: it has at most as many classes
-    cached = len(engine._cache)
+    # which the pipeline's key rightly ignores: it has at most as many classes
+    cached = len(done.decisions)
     assert 0 < cached <= space.size
-    for pain, conditions, pressure, diabetes in itertools.product(
-        [None, *range(11)], LISTS, ["light", "moderate", "firm"], [None, False, True]
+    for pain, conditions, pressure, diabetes, infection in itertools.product(
+        [None, *range(11)],
+        LISTS,
+        ["light", "moderate", "firm"],
+        [None, False, True],
+        [None, False, True],  # only asked about by SHAPES' rules: its being unknown matters
     ):
         profile = Profile(
             pain_level=pain,
             other_conditions=conditions,
             requested_pressure=pressure,
             diabetes=diabetes,
+            foot_infection=infection,
         )
-        assert engine.fired(profile) == engine.evaluate_rules(profile), profile
-    assert len(engine._cache) == cached  # no new class: every lookup was a hit
+        assert done.decide(rules, profile) == done.decide(rules, profile, cache=False), profile
+    assert len(done.decisions) == cached  # no new class: every lookup was a hit
     outside = Profile.model_construct(pain_level=15, other_conditions=["gout"])  # never validated
-    assert engine.fired(outside) == engine.evaluate_rules(outside)
+    assert done.decide(rules, outside) == done.decide(rules, outside, cache=False)
 
 
 def test_every_value_of_every_class_fires_what_its_representative_fires(thresholds):
@@ -96,7 +102,7 @@ def test_keys_of_every_shape_are_exact(shaped):
 
 def test_a_key_over_many_special_fields_classifies_each():
     """Past two int or list fields the key is built in a loop, with the same result."""
-    key = reference._compose(None, [("a", str), ("b", abs), ("c", len)])
+    key = classes._compose(None, [("a", str), ("b", abs), ("c", len)])
     assert key({"a": 1, "b": -2, "c": [0]}) == (None, "1", 2, 1)
 
 
@@ -105,25 +111,26 @@ def test_a_key_over_many_special_fields_classifies_each():
 def test_any_profile_shares_its_class_with_its_representative(profile):
     """On the built-in rules a profile and its representative have one cache entry."""
     rules = default_rules()
-    engine = ReferenceEngine(rules)
-    engine.fired(input_space(rules).representative(profile))
-    assert engine.fired(profile) == engine.evaluate_rules(profile)
-    assert len(engine._cache) == 1
+    done = Compiled(rules, "reference")
+    first = done.decide(rules, input_space(rules).representative(profile))
+    assert done.decide(rules, profile) is first  # the very same, immutable Decision
+    assert first == done.decide(rules, profile, cache=False)
+    assert len(done.decisions) == 1
 
 
 def test_the_cache_is_bounded(monkeypatch):
-    """However many classes are seen, the engine remembers at most CACHE_SIZE of them."""
-    monkeypatch.setattr(reference, "CACHE_SIZE", 50)
+    """However many classes are seen, the pipeline remembers at most CACHE_SIZE of them."""
+    monkeypatch.setattr(compiled_module, "CACHE_SIZE", 50)
     rules = default_rules()
-    engine = ReferenceEngine(rules)
+    done = Compiled(rules, "reference")
     for profile in itertools.islice(input_space(rules), 500):
-        assert engine.fired(profile) == engine.evaluate_rules(profile)
-    assert len(engine._cache) == 50
+        assert done.decide(rules, profile) == done.decide(rules, profile, cache=False)
+    assert len(done.decisions) == 50
 
 
 def test_threads_with_a_tiny_cache_get_the_same_decisions(monkeypatch):
     """Many threads evicting each other's entries still get exactly the sequential answers."""
-    monkeypatch.setattr(reference, "CACHE_SIZE", 8)
+    monkeypatch.setattr(compiled_module, "CACHE_SIZE", 8)
     rules = load_rules(ROOT / "rules")
     profiles = list(itertools.islice(input_space(rules), 0, 20_000, 97))
     expected = [evaluate(p, rules=default_rules(), backend="reference") for p in profiles]
