@@ -38,6 +38,7 @@ from neurotriage.pipeline.batch import evaluate_many
 from neurotriage.pipeline.evaluation import evaluate
 from neurotriage.profile import Profile
 from neurotriage.ruleset import Invariant, Rule, RuleSet
+from neurotriage.table import evaluate_table
 
 try:
     __version__ = version("neurotriage")
@@ -75,5 +76,6 @@ __all__ = [
     "default_rules",
     "evaluate",
     "evaluate_many",
+    "evaluate_table",
     "load_rules",
 ]
