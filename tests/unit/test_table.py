@@ -243,3 +243,13 @@ def test_the_default_rules_are_used_without_rules():
     """rules=None is the built-in pack, as for evaluate()."""
     out = evaluate_table(pa.table({"open_wounds": [True]})).to_pylist()
     assert out == [row_of(evaluate({"open_wounds": True}, rules=default_rules()))]
+
+
+def test_lists_that_join_alike_stay_apart():
+    """[] and [""] (both joined to ""), and items holding the joining character, decide apart."""
+    rows = [[], [""], ["a\x1fb"], ["a", "b"], None, ["gout", None]]
+    table = pa.table({"other_conditions": pa.array(rows, pa.list_(pa.string()))})
+    out = check_rows(table, backend="reference")
+    assert out[0]["error"] is None
+    assert out[1]["error"] is not None  # an empty name is not a name
+    assert out[5]["error"] is not None  # nor is a null item

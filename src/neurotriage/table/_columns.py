@@ -190,13 +190,16 @@ def _with_null(indices: Any, values: list[Any], np: Any) -> Distinct:
 
 
 def _joined(array: Any, pa: Any, pc: Any) -> Any:
-    """Each list's items joined by SEPARATOR, or None where that would not be exact."""
+    """Each list as one string (its item count, then its items, joined by SEPARATOR), or
+    None where that would not be exact."""
     if not pa.types.is_string(array.type.value_type):
         return None
     items = pc.list_flatten(array)
     if items.null_count or pc.any(pc.match_substring(items, SEPARATOR)).as_py():
         return None  # a null item or the separator inside one: joining would confuse them
-    return pc.binary_join(array, SEPARATOR)
+    # the item count first, so [] and [""] (both joined to "") stay apart
+    count = pc.cast(pc.list_value_length(array), pa.string())
+    return pc.binary_join_element_wise(count, pc.binary_join(array, SEPARATOR), SEPARATOR)
 
 
 def _first_rows(indices: Any, size: int, np: Any) -> Any:

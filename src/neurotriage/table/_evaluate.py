@@ -214,8 +214,13 @@ class _Screen:
         if twice:
             raise TableError(f"column {twice[0]!r} appears more than once")
 
-    def batch(self, batch: Any) -> Any:
-        """The output batch for one input batch: one row per row."""
+    def batch(self, batch: Any, problems: dict[int, str] | None = None) -> Any:
+        """The output batch for one input batch: one row per row.
+
+        ``problems`` (row -> message) are rows a reader could not turn into
+        values (a CSV cell that is no number, say): they get that message as
+        their error, before any of the row's own, and no decision.
+        """
         pa, _, _ = _arrow()
         rows = batch.num_rows
         names = tuple(batch.schema.names)
@@ -229,8 +234,29 @@ class _Screen:
                 self._answer(values, None if found is None else found(row))
                 for values, row in zip(samples, first.tolist(), strict=True)
             ]
-        taken = [column.take(groups) for column in _answer_columns(answers, pa)]
-        return pa.RecordBatch.from_arrays(taken, schema=table_schema())
+        return _with_problems(_gathered(answers, groups, pa), problems, pa)
+
+    def rows(self, items: list[dict[str, Any] | str]) -> Any:
+        """The output batch for rows given as mappings (or, for a row that has none, its
+        problem): each distinct mapping validated whole and decided once."""
+        pa, _, np = _arrow()
+        seen: dict[Hashable, int] = {}
+        samples: list[dict[str, Any]] = []
+        groups = np.empty(len(items), dtype=np.int64)
+        problems: dict[int, str] = {}
+        for index, item in enumerate(items):
+            values = item if not isinstance(item, str) else {}
+            if isinstance(item, str):
+                problems[index] = item
+            key = raw_key(values)
+            group = seen.get(key)
+            if group is None:
+                group = seen[key] = len(samples)
+                samples.append(values)
+            groups[index] = group
+        with self.lock:
+            answers = [self._answer(values, None) for values in samples]
+        return _with_problems(_gathered(answers, pa.array(groups), pa), problems, pa)
 
     def _groups(
         self, names: tuple[str, ...], arrays: list[Any], rows: int
@@ -333,6 +359,34 @@ def _in_rows(names: tuple[str, ...], arrays: list[Any]) -> Distinct:
         indices[row] = index
     del names
     return Distinct(firsts, indices)
+
+
+def _gathered(answers: list[Answer], groups: Any, pa: Any) -> Any:
+    """One output row per row: its group's answer, taken from one row per group."""
+    taken = [column.take(groups) for column in _answer_columns(answers, pa)]
+    return pa.RecordBatch.from_arrays(taken, schema=table_schema())
+
+
+def _with_problems(batch: Any, problems: dict[int, str] | None, pa: Any) -> Any:
+    """``batch`` with each problem row's decision nulled and its problem leading its error."""
+    if not problems:
+        return batch
+    errors = batch.column(len(OUTPUT_COLUMNS) - 1).to_pylist()
+    for row, problem in problems.items():
+        errors[row] = problem if errors[row] is None else f"{problem}; {errors[row]}"
+    mask = [False] * batch.num_rows
+    for row in problems:
+        mask[row] = True
+    hidden = pa.array(mask, pa.bool_())
+    import pyarrow.compute as pc  # noqa: PLC0415 - optional
+
+    columns = [
+        pc.if_else(hidden, pa.nulls(batch.num_rows, column.type), column)
+        for column in batch.columns[:-1]
+    ]
+    return pa.RecordBatch.from_arrays(
+        [*columns, pa.array(errors, pa.string())], schema=table_schema()
+    )
 
 
 def _answer_columns(answers: list[Answer], pa: Any) -> list[Any]:
