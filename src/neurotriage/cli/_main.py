@@ -42,6 +42,7 @@ from neurotriage.cli._summary import (
     counterfactuals_text,
     explanation,
 )
+from neurotriage.cli._table import run_table
 from neurotriage.decision import Decision
 from neurotriage.engines import BACKENDS, backends_summary, resolve_backend
 from neurotriage.loading import load_rules
@@ -150,6 +151,24 @@ def _parser(stdout: IO[str], stderr: IO[str]) -> _Parser:
     )
     add_rules_options(many_cmd, serving=True)
     many_cmd.add_argument("--backend", choices=BACKENDS, help="default: durable where it imports")
+    table_cmd = commands.add_parser(
+        "evaluate-table",
+        out=stdout,
+        err=stderr,
+        help="evaluate a Parquet, CSV or JSON Lines table of profiles: one row out per row in",
+    )
+    table_cmd.add_argument(
+        "input", metavar="IN", help="profiles: a .parquet, .csv or .jsonl file, one per row"
+    )
+    table_cmd.add_argument(
+        "-o",
+        "--output",
+        metavar="OUT",
+        required=True,
+        help="where to write one decision row per input row: .parquet, .csv or .jsonl",
+    )
+    add_rules_options(table_cmd, serving=True)
+    table_cmd.add_argument("--backend", choices=BACKENDS, help="default: durable where it imports")
     schema_cmd = commands.add_parser("schema", out=stdout, err=stderr, help="print a JSON Schema")
     schema_cmd.add_argument("model", choices=("profile", "decision"))
     add_rules_options(schema_cmd, "the pack whose input model 'profile' is (default: built-in)")
@@ -292,6 +311,8 @@ def _run_analysis(
 def _run(args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stderr: IO[str]) -> int:
     if args.command == "evaluate-many":
         return run_many(args, stdin, stdout, stderr)
+    if args.command == "evaluate-table":
+        return run_table(args, stderr)
     if args.command == "schema":
         model: type[BaseModel] = Decision
         if args.model == "profile":

@@ -55,7 +55,16 @@ from neurotriage.pipeline.compiled import compiled_engine
 from neurotriage.pipeline.evaluation import evaluate
 from neurotriage.ruleset import RuleSet
 
-__all__ = ["EXIT_SOME_FAILED", "run_many", "worker_count"]
+__all__ = [
+    "EXIT_SOME_FAILED",
+    "Output",
+    "Progress",
+    "check_replaceable",
+    "run_many",
+    "same_file",
+    "summary",
+    "worker_count",
+]
 
 #: Some lines gave an error record (every line still has its record).
 EXIT_SOME_FAILED = 1
@@ -113,7 +122,7 @@ def _compact_record(rules: RuleSet, backend: BackendName, line: Line) -> Record:
     return decision.verdict, json.dumps(record)
 
 
-def _summary(lines: int, failed: int, verdicts: dict[Verdict, int]) -> str:
+def summary(lines: int, failed: int, verdicts: dict[Verdict, int], unit: str = "lines") -> str:
     """The line printed at the end of a finished run: every verdict, in VERDICTS order.
 
     Each item is a label and its count, whatever the count (``failed 1``,
@@ -121,7 +130,7 @@ def _summary(lines: int, failed: int, verdicts: dict[Verdict, int]) -> str:
     """
     counts = ", ".join(f"{verdict} {verdicts.get(verdict, 0):,}" for verdict in VERDICTS)
     return (
-        f"neurotriage: lines read {lines:,}, decided {lines - failed:,}, failed {failed:,};"
+        f"neurotriage: {unit} read {lines:,}, decided {lines - failed:,}, failed {failed:,};"
         f" {counts}"
     )
 
@@ -130,10 +139,10 @@ def _weight(line: Line) -> int:
     return len(line[1] or b"")
 
 
-class _Progress:
+class Progress:
     """``N lines, F failed, R lines/s`` redrawn on a terminal; then the summary line."""
 
-    def __init__(self, stream: IO[str]) -> None:
+    def __init__(self, stream: IO[str], unit: str = "lines") -> None:
         try:
             terminal = stream.isatty()
         except (AttributeError, ValueError, OSError):
@@ -142,6 +151,7 @@ class _Progress:
         self.stream = stream if terminal else None
         self.started = self.shown = time.monotonic()
         self.width = 0  # of the progress line drawn last; 0: none is drawn
+        self.unit = unit
 
     def update(self, lines: int, failed: int, *, force: bool = False) -> None:
         if self.stream is None:
@@ -151,7 +161,8 @@ class _Progress:
             return
         self.shown = now
         rate = lines / max(now - self.started, 1e-6)
-        text = f"neurotriage: {lines:,} lines, {failed:,} failed, {rate:,.0f} lines/s "
+        unit = self.unit
+        text = f"neurotriage: {lines:,} {unit}, {failed:,} failed, {rate:,.0f} {unit}/s "
         self.stream.write("\r" + text)
         self.stream.flush()
         self.width = len(text)
@@ -186,7 +197,7 @@ _SPECIAL_KINDS = (
 )
 
 
-def _check_replaceable(name: str) -> None:
+def check_replaceable(name: str) -> None:
     """Refuse an OUT that exists and is not a regular file: it would be replaced, not written."""
     try:
         mode = os.lstat(name).st_mode
@@ -203,7 +214,7 @@ def _check_replaceable(name: str) -> None:
     )
 
 
-class _Output:
+class Output:
     """Standard output, or a file written under a temporary name and renamed at the end."""
 
     def __init__(self, name: str, stdout: IO[str]) -> None:
@@ -211,7 +222,7 @@ class _Output:
         if name == "-":
             self.stream = stdout
             return
-        _check_replaceable(name)
+        check_replaceable(name)
         head, tail = os.path.split(os.path.abspath(name))
         self.temp = os.path.join(head, f".{tail}.{secrets.token_hex(4)}.tmp")
         try:
@@ -226,7 +237,7 @@ class _Output:
         self.stream.flush()
         if self.temp:
             self.stream.close()
-            _check_replaceable(self.name)  # again: OUT may have been replaced during the run
+            check_replaceable(self.name)  # again: OUT may have been replaced during the run
             os.replace(self.temp, self.name)
             self.temp = ""
 
@@ -258,7 +269,7 @@ def _open_input(name: str, stdin: IO[str]) -> IO[bytes]:
         raise InputError(f"cannot read {name}: {err.strerror or err}") from err
 
 
-def _same_file(first: str, second: str) -> bool:
+def same_file(first: str, second: str) -> bool:
     try:
         return os.path.samefile(first, second)
     except OSError:
@@ -279,8 +290,8 @@ def _write_records(
     stderr: IO[str],
 ) -> int:
     shown = "standard input" if args.input == "-" else args.input
-    output = _Output(args.output, stdout)
-    progress = _Progress(stderr)
+    output = Output(args.output, stdout)
+    progress = Progress(stderr)
     records = map_ordered(
         _compact_record if args.compact else _record,
         json_lines(source, shown),
@@ -303,7 +314,7 @@ def _write_records(
             progress.update(lines, failed)
         progress.update(lines, failed, force=True)
         output.commit()
-        progress.finish(_summary(lines, failed, verdicts))
+        progress.finish(summary(lines, failed, verdicts))
     finally:
         records.close()  # on an error, stops the worker processes at once
         output.discard()  # nothing left to discard once committed
@@ -322,7 +333,7 @@ def run_many(args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stderr: 
     compiled_engine(
         rules, backend
     )  # a rule set the backend cannot take fails here, not in a worker
-    if "-" not in (args.input, args.output) and _same_file(args.input, args.output):
+    if "-" not in (args.input, args.output) and same_file(args.input, args.output):
         raise InputError(f"{args.output} is the input file; write the records to another file")
     source = _open_input(args.input, stdin)
     try:

@@ -30,12 +30,15 @@ module imports them only when a table is evaluated.
 
 from __future__ import annotations
 
-from neurotriage.table._evaluate import (
-    OUTPUT_COLUMNS,
-    TableError,
-    evaluate_batches,
-    evaluate_table,
-    table_schema,
-)
+from neurotriage.table._evaluate import Chunk, evaluate_batches, evaluate_chunks, evaluate_table
+from neurotriage.table._schema import OUTPUT_COLUMNS, TableError, table_schema
 
-__all__ = ["OUTPUT_COLUMNS", "TableError", "evaluate_batches", "evaluate_table", "table_schema"]
+__all__ = [
+    "OUTPUT_COLUMNS",
+    "Chunk",
+    "TableError",
+    "evaluate_batches",
+    "evaluate_chunks",
+    "evaluate_table",
+    "table_schema",
+]
