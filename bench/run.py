@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import report
+import screening
 from corpus import corpus
 from floor import decide, summary
 
@@ -65,6 +66,10 @@ RULES_DIR = BENCH.parent / "rules"
 MIB = 1024 * 1024
 
 #: The targets, reported (never asserted).
+MAX_WARM_VS_FLOOR_VALIDATE = 1.5
+MAX_UNCACHED_VS_FLOOR_VALIDATE = 3.0
+MAX_DURABLE_UNCACHED_VS_DIRECT = 1.2
+MAX_PROFILE_VS_FLOOR = 3.0
 MAX_REFERENCE_VS_FLOOR = 3.0
 MAX_ADAPTER_OVERHEAD = 0.25
 MAX_COMPILE_MS = 50.0
@@ -250,8 +255,28 @@ def latency(
         def on_profile(profile: Profile, backend: str = backend) -> object:
             return evaluate(profile, rules=rules, backend=backend)
 
+        def uncached(data: dict[str, Any], backend: str = backend) -> object:
+            return evaluate(data, rules=rules, backend=backend, cache=False)
+
+        def uncached_profile(profile: Profile, backend: str = backend) -> object:
+            return evaluate(profile, rules=rules, backend=backend, cache=False)
+
         measures += [
             Measure(f"{backend}.dict", f"{backend} evaluate(dict)", on_dict, dicts, "floor.dict"),
+            Measure(
+                f"{backend}.dict.uncached",
+                f"{backend} evaluate(dict, cache=False)",
+                uncached,
+                dicts,
+                "floor.dict",
+            ),
+            Measure(
+                f"{backend}.profile.uncached",
+                f"{backend} evaluate(Profile, cache=False)",
+                uncached_profile,
+                profiles,
+                "floor.profile",
+            ),
             Measure(
                 f"{backend}.profile",
                 f"{backend} evaluate(Profile)",
@@ -454,7 +479,42 @@ def judge(
             f"floor + model_validate: {report.ratio_text(reference)}",
         }
     }
+    default = "durable" if "durable.dict" in rows else "reference"
+    for key, label, limit, baseline in (
+        ("warm_dict_vs_floor_validate", "warm evaluate(dict)", MAX_WARM_VS_FLOOR_VALIDATE, "dict"),
+        (
+            "uncached_dict_vs_floor_validate",
+            "evaluate(dict, cache=False)",
+            MAX_UNCACHED_VS_FLOOR_VALIDATE,
+            "dict.uncached",
+        ),
+        ("profile_vs_floor", "warm evaluate(Profile)", MAX_PROFILE_VS_FLOOR, "profile"),
+    ):
+        measured = {
+            b: rows[f"{b}.{baseline}"]["times_baseline"]
+            for b in ("reference", "durable")
+            if f"{b}.{baseline}" in rows
+        }
+        chosen = measured["reference"] if baseline == "dict.uncached" else measured[default]
+        over = "floor" if baseline == "profile" else "floor + model_validate"
+        targets[key] = {
+            "value": chosen,
+            "target": limit,
+            "met": chosen <= limit,
+            "text": f"{label} <= {limit}x {over}: "
+            + ", ".join(f"{b} {report.ratio_text(v)}" for b, v in measured.items()),
+        }
     direct = rows.get("direct.fired")
+    if direct is not None:
+        uncached = rows["durable.profile.uncached"]["median_us"] / direct["median_us"]
+        targets["durable_uncached_vs_direct"] = {
+            "value": uncached,
+            "target": MAX_DURABLE_UNCACHED_VS_DIRECT,
+            "met": uncached <= MAX_DURABLE_UNCACHED_VS_DIRECT,
+            "text": f"durable evaluate(Profile, cache=False) <= "
+            f"{MAX_DURABLE_UNCACHED_VS_DIRECT}x durable-rules by hand: "
+            f"{report.ratio_text(uncached)}",
+        }
     if direct is None:
         targets["durable_adapter_overhead"] = {
             "value": None,
@@ -549,7 +609,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     results["analysis"] = analysis_times(backends, 1 if args.quick else 3)
     show(report.batch_lines(results))
 
+    results["screening"] = screening.screening(args.quick)
     results["targets"] = judge(results["latency"], results["compile"], results["memory"])
+    results["targets"] |= screening.targets(results["screening"])
     show(report.target_lines(results))
 
     results["seconds"] = time.perf_counter() - started

@@ -70,8 +70,8 @@ def test_a_full_disk_exits_2_and_removes_the_temporary_file(tmp_path, monkeypatc
 
 
 def test_discard_removes_the_file_even_when_closing_fails(tmp_path: Path):
-    """_Output.discard() unlinks the temporary file although the stream's close raises."""
-    output = neurotriage.cli._many._Output(str(tmp_path / "out.jsonl"), io.StringIO())
+    """Output.discard() unlinks the temporary file although the stream's close raises."""
+    output = neurotriage.cli._many.Output(str(tmp_path / "out.jsonl"), io.StringIO())
     (temp,) = tmp_path.iterdir()
     real = output.stream
     output.stream = io.TextIOWrapper(io.BufferedWriter(FullDisk(os.dup(real.fileno()), 0)))

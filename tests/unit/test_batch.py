@@ -20,7 +20,7 @@ from neurotriage import BackendError, Profile, default_rules, evaluate, evaluate
 from neurotriage.analysis import input_space
 from neurotriage.cli._inputs import MAX_PROFILE_BYTES
 from neurotriage.cli._many import _record, _weight
-from neurotriage.pipeline.batch import AHEAD, CHUNK_ITEMS, _fired, map_ordered
+from neurotriage.pipeline.batch import AHEAD, CHUNK_ITEMS, map_ordered
 from neurotriage.pipeline.compiled import compiled_engine
 from tests.conftest import ROOT, SAFE, available_backends
 from tests.rulefiles import load_unproved, with_default_catalogue
@@ -164,14 +164,19 @@ def test_a_worker_error_comes_after_the_results_before_it():
     rules = default_rules()
     items: list[Any] = [Profile(**SAFE), Profile(open_wounds=True), "not a profile", Profile()]
     # the task gets a str at index 2 and fails there, in the worker
-    results = map_ordered(_fired, items, rules=rules, backend="reference", workers=2)
+    results = map_ordered(fired_task, items, rules=rules, backend="reference", workers=2)
     assert next(results) == (items[0], compiled_engine(rules, "reference").fired(items[0]))
     assert next(results) == (items[1], compiled_engine(rules, "reference").fired(items[1]))
     with pytest.raises(AttributeError) as caught:
         next(results)
     # the worker's traceback is kept, as the error's cause
     assert "Traceback (most recent call last)" in str(caught.value.__cause__)
-    assert "in _fired" in str(caught.value.__cause__)
+    assert "in fired_task" in str(caught.value.__cause__)
+
+
+def fired_task(rules: Any, backend: Any, profile: Any) -> frozenset[str]:
+    """A task run in the workers: the rules a profile fires (a str has no __dict__)."""
+    return compiled_engine(rules, backend).fired(profile)
 
 
 class UnpicklableError(Exception):

@@ -119,8 +119,8 @@ def test_any_profile_shares_its_class_with_its_representative(profile):
 
 
 def test_the_cache_is_bounded(monkeypatch):
-    """However many classes are seen, the pipeline remembers at most CACHE_SIZE of them."""
-    monkeypatch.setattr(compiled_module, "CACHE_SIZE", 50)
+    """However many classes are seen, the pipeline remembers at most CLASS_CACHE_SIZE of them."""
+    monkeypatch.setattr(compiled_module, "CLASS_CACHE_SIZE", 50)
     rules = default_rules()
     done = Compiled(rules, "reference")
     for profile in itertools.islice(input_space(rules), 500):
@@ -130,7 +130,7 @@ def test_the_cache_is_bounded(monkeypatch):
 
 def test_threads_with_a_tiny_cache_get_the_same_decisions(monkeypatch):
     """Many threads evicting each other's entries still get exactly the sequential answers."""
-    monkeypatch.setattr(compiled_module, "CACHE_SIZE", 8)
+    monkeypatch.setattr(compiled_module, "CLASS_CACHE_SIZE", 8)
     rules = load_rules(ROOT / "rules")
     profiles = list(itertools.islice(input_space(rules), 0, 20_000, 97))
     expected = [evaluate(p, rules=default_rules(), backend="reference") for p in profiles]

@@ -83,3 +83,21 @@ def test_any_iterable_of_rule_ids_gives_the_same_decision():
     assert combine(rules, profile, sorted(fired)) == expected
     assert combine(rules, profile, set(fired)) == expected
     assert combine(rules, profile, (rule_id for rule_id in fired)) == expected
+
+
+def test_equal_effects_share_one_part_and_a_copy_changes_nothing_shared():
+    """A technique blocked for the same reasons is one object in every Decision; model_copy
+    (the one way to make a changed Decision) leaves the shared parts and sets alone."""
+    rules = default_rules()
+    one = evaluate({"open_wounds": True, "diabetes": False}, rules=rules, cache=False)
+    other = evaluate({"open_wounds": True, "diabetes": False}, rules=rules, cache=False)
+    assert one is not other  # two Decisions, built afresh ...
+    assert one.blocked_techniques[0] is other.blocked_techniques[0]  # ... of one part
+    assert one.referral is other.referral
+    changed = one.model_copy(update={"verdict": "stop"})
+    assert changed.verdict == "stop"
+    assert one.verdict == "see_doctor"
+    assert one.model_fields_set == set(Decision.model_fields)
+    assert (
+        changed.blocked_techniques[0].model_fields_set == one.blocked_techniques[0].model_fields_set
+    )

@@ -33,6 +33,19 @@ yielded, so nothing that was decided is lost. A worker that dies is a
 :class:`WorkerError`, raised at the first item it left undecided; the pool
 (:mod:`neurotriage.pipeline.pool`) is built so that a death can never hang.
 
+**What crosses.** Items go to the workers as they are; each worker
+validates them and decides once per class (as evaluate() does) and answers
+each item with a number, sending each distinct Decision whole only the first
+time. So this process does little per item beyond pickling it, and never
+unpickles a model per item. A bad item is answered as such and validated
+again here, to raise the very same error at its place.
+
+**When workers pay.** Validating a profile and looking its class up costs
+a few microseconds, about what shipping it to a worker and back costs, so on
+input whose classes are already decided (repeated, realistic traffic) one
+process is as fast. Workers pay when deciding is the work: many classes not
+seen before, the durable backend, a large pack. ``bench/run.py`` measures both.
+
 **How many.** At most :data:`WORKERS_PER_CPU` workers per CPU this process
 may use, and never more than :data:`MAX_WORKERS`: each is a whole
 interpreter (about 40 MB), and more than a few per CPU only adds start-up
@@ -56,8 +69,7 @@ from neurotriage import loading
 from neurotriage.decision import Decision
 from neurotriage.engines import BackendName, resolve_backend
 from neurotriage.pack import Pack
-from neurotriage.pipeline.combine import combine
-from neurotriage.pipeline.compiled import compiled_engine
+from neurotriage.pipeline.compiled import compiled, compiled_engine
 from neurotriage.pipeline.evaluation import as_profile, notify_observers
 from neurotriage.pipeline.pool import WorkerPool
 from neurotriage.ruleset import RuleSet
@@ -213,35 +225,47 @@ def _in_workers(
         pool.close()
 
 
-def _fired(rules: RuleSet, backend: BackendName, profile: BaseModel) -> frozenset[str]:
-    """The rules ``profile`` fires: the engine's part, the part worth a worker.
+#: What a worker answers for an item that is not a profile: the parent, which
+#: still holds the item, validates it again to raise the very same error.
+_BAD = -1
+#: ... and for a Decision it sends whole each time (its registry is full).
+_INLINE = -2
+#: Decisions a worker numbers: each is sent once, then only its number.
+REGISTRY_SIZE = 65_536
+#: In a worker: id(Decision) -> (its number, the Decision, kept alive so its id stays its own).
+_registry: dict[int, tuple[int, Decision]] = {}
 
-    Only rule ids cross the process boundary; the parent builds each Decision
-    (pickling a Decision costs more than evaluating it).
+
+def _compact(rules: RuleSet, backend: BackendName, item: Any) -> int | tuple[int, Decision]:
+    """In a worker: the item's Decision as a number, sent whole the first time only.
+
+    The worker validates and decides (once per class, as evaluate() does); the
+    parent gets an int per item and each distinct Decision once, never a
+    pickled model per item (which would cost it more than deciding).
     """
-    return compiled_engine(rules, backend).fired(profile)
+    try:
+        profile = as_profile(item, rules.pack)
+    except (ValidationError, TypeError):
+        return _BAD
+    decision = compiled(rules, backend).decide(rules, profile)
+    entry = _registry.get(id(decision))
+    if entry is not None and entry[1] is decision:
+        return entry[0]
+    if len(_registry) >= REGISTRY_SIZE:
+        return (_INLINE, decision)
+    number = (os.getpid() << 24) | len(_registry)  # unique among the workers of a run
+    _registry[id(decision)] = (number, decision)
+    return (number, decision)
 
 
-def _checked(profiles: Iterator[Any], pack: Pack, failure: list[Exception]) -> Iterator[BaseModel]:
-    """Each item as an instance of the pack's model.
-
-    At the first bad item (or input error) stop, and keep its error in ``failure``.
-    """
-    for index in itertools.count():
-        try:
-            item = next(profiles)
-        except StopIteration:
-            return
-        except Exception as err:  # noqa: BLE001 - the caller's own error, raised in order
-            failure.append(err)
-            return
-        try:
-            profile = as_profile(item, pack)
-        except (ValidationError, TypeError) as err:
-            err.add_note(f"evaluate_many(): the profile at index {index} of the input")
-            failure.append(err)
-            return
-        yield profile
+def _refused(item: Any, pack: Pack, index: int) -> Exception:
+    """The error ``item`` raises as a profile, with a note naming its index."""
+    try:
+        as_profile(item, pack)
+    except (ValidationError, TypeError) as err:
+        err.add_note(f"evaluate_many(): the profile at index {index} of the input")
+        return err
+    return RuntimeError(f"a worker refused the profile at index {index}, which validates here")
 
 
 def _profile_at(index: int) -> str:
@@ -251,16 +275,36 @@ def _profile_at(index: int) -> str:
 def _decisions(
     profiles: Iterator[Any], rules: RuleSet, backend: BackendName, workers: int
 ) -> Iterator[Decision]:
-    failure: list[Exception] = []
-    checked = _checked(profiles, rules.pack, failure)
-    for profile, fired in map_ordered(
-        _fired, checked, rules=rules, backend=backend, workers=workers, name_item=_profile_at
-    ):
-        decision = combine(rules, profile, fired)
-        notify_observers(rules, decision)  # as evaluate() does, workers or not
-        yield decision
-    if failure:
-        raise failure[0]
+    if workers == 1:  # in this process: exactly evaluate(), item by item
+        done = compiled(rules, backend)
+        for index, item in enumerate(profiles):
+            try:
+                profile = as_profile(item, rules.pack)
+            except (ValidationError, TypeError) as err:
+                err.add_note(f"evaluate_many(): the profile at index {index} of the input")
+                raise
+            decision = done.decide(rules, profile)
+            notify_observers(rules, decision)  # as evaluate() does
+            yield decision
+        return
+    known: dict[int, Decision] = {}
+    answers = map_ordered(
+        _compact, profiles, rules=rules, backend=backend, workers=workers, name_item=_profile_at
+    )
+    try:
+        for index, (item, answer) in enumerate(answers):
+            if isinstance(answer, tuple):
+                number, decision = answer
+                if number != _INLINE:
+                    known[number] = decision
+            elif answer == _BAD:
+                raise _refused(item, rules.pack, index)
+            else:
+                decision = known[answer]
+            notify_observers(rules, decision)  # as evaluate() does, workers or not
+            yield decision
+    finally:
+        answers.close()  # on an error or an early stop, the workers end at once
 
 
 def _check_workers(workers: object) -> int:
@@ -299,8 +343,7 @@ def evaluate_many(
 
     Each decision equals ``evaluate(profile, rules=rules, backend=backend)``
     and, like evaluate()'s, is passed to the observers of this process (the
-    pytest plugin's rule coverage) before it is yielded, workers or not: the
-    workers only find which rules fire; this process builds every decision.
+    pytest plugin's rule coverage) before it is yielded, workers or not.
     ``profiles`` may be any iterable, a generator of millions included: it is
     read lazily and memory stays bounded. Decisions are yielded as they are
     ready, so stop consuming at any point and the remaining input is not read

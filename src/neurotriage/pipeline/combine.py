@@ -40,6 +40,7 @@ from neurotriage.decision import (
     Outcome,
     Reason,
     Referral,
+    ReferralLevel,
     ReferralReason,
     TherapySuggestion,
     Verdict,
@@ -75,6 +76,14 @@ class DecisionParts:
     asked: tuple[str, ...] = ()
     #: (fired rule ids, which asked fields are unknown) -> the Decision, shared by every caller
     decisions: BoundedCache[tuple[frozenset[str], tuple[bool, ...]], Decision] = field(
+        default_factory=lambda: BoundedCache(CACHE_SIZE), compare=False, repr=False
+    )
+    #: each distinct effect built once: (technique, its reasons) -> its BlockedTechnique,
+    #: and the referral's reasons -> the Referral (immutable, so shared by every Decision)
+    blocked: BoundedCache[tuple[str, tuple[Reason, ...]], BlockedTechnique] = field(
+        default_factory=lambda: BoundedCache(CACHE_SIZE), compare=False, repr=False
+    )
+    referrals: BoundedCache[tuple[ReferralReason, ...], Referral] = field(
         default_factory=lambda: BoundedCache(CACHE_SIZE), compare=False, repr=False
     )
 
@@ -166,12 +175,7 @@ def _decide(
             reasons.setdefault(technique, []).append(part.reason)
     allowed = tuple(item for tid, item in parts.allowed.items() if tid not in reasons)
     blocked = tuple(
-        _construct(
-            BlockedTechnique,
-            {"technique": tid, "name": parts.names[tid], "reasons": tuple(reasons[tid])},
-        )
-        for tid in parts.allowed
-        if tid in reasons
+        _blocked(parts, tid, tuple(reasons[tid])) for tid in parts.allowed if tid in reasons
     )
 
     referral_reasons = tuple(
@@ -201,7 +205,7 @@ def _decide(
             "verdict": verdict,
             "allowed_techniques": allowed,
             "blocked_techniques": blocked,
-            "referral": _construct(Referral, {"level": level, "reasons": referral_reasons}),
+            "referral": _referral(parts, level, referral_reasons),
             "warnings": ordered_warnings,
             "questions": questions,
             "complementary_therapies": parts.therapies,
@@ -210,6 +214,28 @@ def _decide(
             "verified": ruleset.verified,
         },
     )
+
+
+def _blocked(parts: DecisionParts, technique: str, why: tuple[Reason, ...]) -> BlockedTechnique:
+    """The one BlockedTechnique for ``technique`` blocked for ``why``."""
+    key = (technique, why)
+    found = parts.blocked.get(key)
+    if found is None:
+        made = {"technique": technique, "name": parts.names[technique], "reasons": why}
+        found = parts.blocked.put(key, _construct(BlockedTechnique, made))
+    return found
+
+
+def _referral(
+    parts: DecisionParts, level: ReferralLevel, reasons: tuple[ReferralReason, ...]
+) -> Referral:
+    """The one Referral with ``reasons`` (its level is theirs, the highest first)."""
+    found = parts.referrals.get(reasons)
+    if found is None:
+        found = parts.referrals.put(
+            reasons, _construct(Referral, {"level": level, "reasons": reasons})
+        )
+    return found
 
 
 # --- assembling without validating -------------------------------------------------------------
@@ -234,6 +260,11 @@ _BUILDERS: tuple[Any, ...] = (
 P = TypeVar("P", bound=BaseModel)
 
 
+#: One set of field names per part model, shared by its instances: every instance
+#: sets every field, and a frozen model never changes the set (model_copy copies it).
+_FIELDS_SET: dict[type[BaseModel], set[str]] = {}
+
+
 def _construct(model: type[P], values: dict[str, Any]) -> P:
     """An instance of ``model`` holding ``values`` (every field named), not validated again."""
     if not _FAST:  # pragma: no cover - only if pydantic's internals change
@@ -241,7 +272,10 @@ def _construct(model: type[P], values: dict[str, Any]) -> P:
     new, set_dict, set_fields, set_extra, set_private = _BUILDERS
     item: P = new(model)
     set_dict(item, values)
-    set_fields(item, set(values))
+    fields = _FIELDS_SET.get(model)
+    if fields is None:
+        fields = _FIELDS_SET.setdefault(model, set(model.model_fields))
+    set_fields(item, fields if len(values) == len(fields) else set(values))
     set_extra(item, None)  # every part of a Decision forbids extra fields
     set_private(item, None)  # ... and has no private attributes
     return item

@@ -22,7 +22,7 @@ from collections.abc import Hashable
 
 from pydantic import BaseModel
 
-from neurotriage._cache import CACHE_SIZE, BoundedCache
+from neurotriage._cache import CLASS_CACHE_SIZE, BoundedCache
 from neurotriage.decision import Decision
 from neurotriage.engines import Engine, compile_engine
 from neurotriage.pipeline.classes import ClassKey, decision_key
@@ -40,7 +40,7 @@ class Compiled:
     def __init__(self, rules: RuleSet, backend: str) -> None:
         self.engine: Engine = compile_engine(rules, backend)
         self.key: ClassKey = decision_key(rules)
-        self.decisions: BoundedCache[Hashable, Decision] = BoundedCache(CACHE_SIZE)
+        self.decisions: BoundedCache[Hashable, Decision] = BoundedCache(CLASS_CACHE_SIZE)
 
     def decide(self, rules: RuleSet, profile: BaseModel, *, cache: bool = True) -> Decision:
         """The Decision for a validated ``profile``: the one made for its class, if any.
