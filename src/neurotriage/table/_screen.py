@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Callable, Hashable
+from collections.abc import Hashable
 from typing import Any
 
 from pydantic import ValidationError
@@ -103,13 +103,16 @@ class Screen:
         if rows == 0:
             return pa.RecordBatch.from_pylist([], schema=table_schema())
         with self.lock:
-            groups, first, found = self._groups(names, arrays, rows)
-            samples = batch.take(pa.array(first)).to_pylist()
-            answers = [
-                self._answer(values, None if found is None else found(row))
-                for values, row in zip(samples, first.tolist(), strict=True)
+            groups, first, keys = self._groups(names, arrays, rows)
+            answers: list[Answer | None] = [
+                None if key is None else self.answers.get(key) for key in keys
             ]
-        return with_problems(gathered(answers, groups, pa), problems, pa)
+            missing = [index for index, answer in enumerate(answers) if answer is None]
+            if missing:  # only the classes not remembered need a row of values in Python
+                samples = batch.take(pa.array(first[missing])).to_pylist()
+                for index, values in zip(missing, samples, strict=True):
+                    answers[index] = self._answer(values, keys[index])
+        return with_problems(gathered(answers, groups, pa), problems, pa)  # type: ignore[arg-type]
 
     def rows(self, items: list[dict[str, Any] | str]) -> Any:
         """The output batch for rows given as mappings (or, for a row that has none, its
@@ -135,11 +138,11 @@ class Screen:
 
     def _groups(
         self, names: tuple[str, ...], arrays: list[Any], rows: int
-    ) -> tuple[Any, Any, Callable[[int], Hashable | None] | None]:
+    ) -> tuple[Any, Any, list[Hashable | None]]:
         """Each row's group (rows that must decide alike), one row of each group, and
-        (columns validated alone) a function from a row to its class key, or None."""
+        each group's class key (None: not known, or a value that does not validate)."""
         pa, pc, np = arrow()
-        found: Callable[[int], Hashable | None] | None = None
+        encoded = []
         if self.per_column:
             encoded = [
                 encode(self.columns[name], distinct(array, pa, pc, np), np)
@@ -147,10 +150,6 @@ class Screen:
             ]
             codes = [column.codes for column in encoded]
             radices = [column.radix for column in encoded]
-
-            def found(row: int) -> Hashable | None:
-                key = tuple(column.classes[column.codes[row]] for column in encoded)
-                return None if None in key else (names, key)
 
         else:  # every distinct combination of raw values, validated whole
             together = _in_rows(names, arrays)
@@ -172,7 +171,18 @@ class Screen:
         first = np.full(count, -1, dtype=np.int64)
         order = np.arange(rows - 1, -1, -1)
         first[groups.to_numpy()[order]] = order  # written last for the first row of each
-        return groups, first, found
+        keys: list[Hashable | None] = [None] * count
+        if encoded:
+            per_column = [
+                [column.classes[code] for code in column.codes[first].tolist()]
+                for column in encoded
+            ]
+            keys = [
+                None if None in found else (names, found) for found in zip(*per_column, strict=True)
+            ]
+        elif self.per_column:  # no column at all: one class, every field its default
+            keys = [(names, ())] * count
+        return groups, first, keys
 
     def _answer(self, values: dict[str, Any], key: Hashable | None) -> Answer:
         """The answer for one group, from one of its rows: as evaluate() would decide it.
