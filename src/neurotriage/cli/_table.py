@@ -51,7 +51,7 @@ from neurotriage.table import Chunk, TableError, evaluate_chunks, table_schema
 __all__ = ["BATCH_ROWS", "FORMATS", "run_table"]
 
 #: Rows per record batch read and written: large enough for Arrow, small for memory.
-BATCH_ROWS = 65_536
+BATCH_ROWS = 16_384
 #: Extensions and the formats they name.
 FORMATS = {
     ".parquet": "parquet",
@@ -283,6 +283,7 @@ def _lists_as_json(batch: Any, pa: Any) -> Any:
         if not pa.types.is_list(column.type):
             columns.append(column)
             continue
+        column = column.cast(pa.list_(pa.string()))  # noqa: PLW2901 - its items as text
         # ids and codes hold no control character, so the count and the items joined
         # by one tell the lists apart; a list that holds one is encoded on its own
         items = pc.list_flatten(column)

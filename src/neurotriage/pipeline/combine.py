@@ -78,12 +78,12 @@ class DecisionParts:
     decisions: BoundedCache[tuple[frozenset[str], tuple[bool, ...]], Decision] = field(
         default_factory=lambda: BoundedCache(CACHE_SIZE), compare=False, repr=False
     )
-    #: each distinct effect built once: (technique, its reasons) -> its BlockedTechnique,
-    #: and the referral's reasons -> the Referral (immutable, so shared by every Decision)
-    blocked: BoundedCache[tuple[str, tuple[Reason, ...]], BlockedTechnique] = field(
+    #: each distinct effect built once: (technique, its reasons' rule ids) -> its BlockedTechnique,
+    #: and the referral's reasons' rule ids -> the Referral (immutable, so shared by every Decision)
+    blocked: BoundedCache[tuple[str, tuple[str, ...]], BlockedTechnique] = field(
         default_factory=lambda: BoundedCache(CACHE_SIZE), compare=False, repr=False
     )
-    referrals: BoundedCache[tuple[ReferralReason, ...], Referral] = field(
+    referrals: BoundedCache[tuple[str, ...], Referral] = field(
         default_factory=lambda: BoundedCache(CACHE_SIZE), compare=False, repr=False
     )
 
@@ -218,7 +218,7 @@ def _decide(
 
 def _blocked(parts: DecisionParts, technique: str, why: tuple[Reason, ...]) -> BlockedTechnique:
     """The one BlockedTechnique for ``technique`` blocked for ``why``."""
-    key = (technique, why)
+    key = (technique, tuple([reason.rule_id for reason in why]))  # ids: hashing models is slow
     found = parts.blocked.get(key)
     if found is None:
         made = {"technique": technique, "name": parts.names[technique], "reasons": why}
@@ -230,11 +230,10 @@ def _referral(
     parts: DecisionParts, level: ReferralLevel, reasons: tuple[ReferralReason, ...]
 ) -> Referral:
     """The one Referral with ``reasons`` (its level is theirs, the highest first)."""
-    found = parts.referrals.get(reasons)
+    key = tuple([reason.rule_id for reason in reasons])  # one reason per rule
+    found = parts.referrals.get(key)
     if found is None:
-        found = parts.referrals.put(
-            reasons, _construct(Referral, {"level": level, "reasons": reasons})
-        )
+        found = parts.referrals.put(key, _construct(Referral, {"level": level, "reasons": reasons}))
     return found
 
 

@@ -198,7 +198,8 @@ class Screen:
             profile = self.model.model_validate(values)
         except ValidationError as err:
             return describe_validation(err)
-        decision = compiled(self.rules, self.backend).decide(self.rules, profile)
+        # not kept in the pipeline's cache: the table keeps its own rows, far smaller
+        decision = compiled(self.rules, self.backend).decide(self.rules, profile, cache=False)
         notify_observers(self.rules, decision)
         row = self._row(decision)
         if key is not None:
