@@ -9,48 +9,23 @@ from typing import Annotated, Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
 pa = pytest.importorskip("pyarrow")
 
 from neurotriage import (  # noqa: E402 - after the optional import
-    Decision,
     Profile,
     default_rules,
     evaluate,
     evaluate_table,
     load_rules,
 )
-from neurotriage._problems import describe_validation  # noqa: E402
 from neurotriage.analysis import input_space  # noqa: E402
 from neurotriage.fields import PackModel  # noqa: E402
-from neurotriage.table import OUTPUT_COLUMNS, TableError, table_schema  # noqa: E402
+from neurotriage.table import TableError, table_schema  # noqa: E402
 from tests.conftest import ROOT  # noqa: E402
 from tests.rulefiles import write_pack  # noqa: E402
-
-
-def expected_row(values: dict[str, Any], **options: Any) -> dict[str, Any]:
-    """What evaluate() says of ``values``, in evaluate_table()'s output columns."""
-    try:
-        decision = evaluate(values, **options)
-    except ValidationError as err:
-        return {**dict.fromkeys(OUTPUT_COLUMNS), "error": describe_validation(err)}
-    return row_of(decision)
-
-
-def row_of(decision: Decision) -> dict[str, Any]:
-    """A Decision as an output row."""
-    return {
-        "verdict": decision.verdict,
-        "allowed": [t.technique for t in decision.allowed_techniques],
-        "blocked": [t.technique for t in decision.blocked_techniques],
-        "referral": decision.referral.level,
-        "warnings": [w.code for w in decision.warnings],
-        "questions": list(decision.questions),
-        "fired_rules": list(decision.fired_rules),
-        "ruleset_version": decision.ruleset_version,
-        "error": None,
-    }
+from tests.tables import expected_row, row_of  # noqa: E402
 
 
 def check_rows(table: Any, **options: Any) -> list[dict[str, Any]]:
