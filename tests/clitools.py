@@ -65,13 +65,14 @@ def write_profile(tmp_path: Path, data: object, name: str = "profile.json") -> P
     return path
 
 
-def many_summary(verdicts: Iterable[str | None]) -> str:
-    """The line a finished evaluate-many ends with, for records of ``verdicts`` (None: error)."""
+def many_summary(verdicts: Iterable[str | None], unit: str = "lines") -> str:
+    """The line a finished evaluate-many (or, with ``unit="rows"``, evaluate-table) ends
+    with, for records of ``verdicts`` (None: error)."""
     seen = list(verdicts)
     counts = Counter(seen)
     failed = counts[None]
     listed = ", ".join(f"{verdict} {counts[verdict]:,}" for verdict in SUMMARY_VERDICTS)
     return (
-        f"neurotriage: lines read {len(seen):,}, decided {len(seen) - failed:,},"
+        f"neurotriage: {unit} read {len(seen):,}, decided {len(seen) - failed:,},"
         f" failed {failed:,}; {listed}\n"
     )

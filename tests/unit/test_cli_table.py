@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ pcsv = pytest.importorskip("pyarrow.csv")
 from neurotriage import evaluate_table  # noqa: E402 - after the optional import
 from neurotriage.cli import _table  # noqa: E402
 from neurotriage.table import OUTPUT_COLUMNS  # noqa: E402
-from tests.clitools import SUMMARY_VERDICTS, assert_clean_failure, cli  # noqa: E402
+from tests.clitools import assert_clean_failure, cli, many_summary  # noqa: E402
 
 ROWS: list[dict[str, Any]] = [
     {"pain_level": 3, "diabetes": True, "other_conditions": []},
@@ -29,13 +28,7 @@ ROWS: list[dict[str, Any]] = [
 
 def table_summary(verdicts: list[str | None]) -> str:
     """The line a finished evaluate-table ends with (None: a row with an error)."""
-    counts = Counter(verdicts)
-    failed = counts[None]
-    listed = ", ".join(f"{verdict} {counts[verdict]:,}" for verdict in SUMMARY_VERDICTS)
-    return (
-        f"neurotriage: rows read {len(verdicts):,}, decided {len(verdicts) - failed:,},"
-        f" failed {failed:,}; {listed}\n"
-    )
+    return many_summary(verdicts, unit="rows")
 
 
 def parquet_in(tmp_path: Path, rows: list[dict[str, Any]] = ROWS) -> Path:

@@ -44,7 +44,7 @@ import os
 import secrets
 import stat
 import time
-from typing import IO
+from typing import IO, Any
 
 from neurotriage.cli._inputs import InputError, Line, json_lines, line_profile
 from neurotriage.cli._rules_choice import chosen_rules
@@ -60,6 +60,7 @@ __all__ = [
     "Output",
     "Progress",
     "check_replaceable",
+    "remove_temporary",
     "run_many",
     "same_file",
     "summary",
@@ -243,16 +244,24 @@ class Output:
 
     def discard(self) -> None:
         """The run failed: remove the temporary file, leave OUT as it was."""
-        if not self.temp:
-            return
-        try:
-            self.stream.close()  # on a full disk, its last flush fails: the file goes all the same
-        except OSError:
-            pass
-        finally:
-            with contextlib.suppress(OSError):  # nothing more can be done about it
-                os.unlink(self.temp)
+        if self.temp:
+            remove_temporary(self.stream, self.temp)
             self.temp = ""
+
+
+def remove_temporary(stream: IO[Any], temp: str) -> None:
+    """Close ``stream`` and remove ``temp``, its file, whatever closing says.
+
+    On a full disk the stream's last flush fails: the file goes all the same,
+    and nothing more can be done about an unlink that fails.
+    """
+    try:
+        stream.close()
+    except OSError:
+        pass
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
 
 
 def _open_input(name: str, stdin: IO[str]) -> IO[bytes]:

@@ -27,7 +27,6 @@ end, never left half-written, refused if it is not a regular file or is IN.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 from collections.abc import Callable, Iterator
@@ -38,6 +37,7 @@ from neurotriage.cli._many import (
     EXIT_SOME_FAILED,
     Progress,
     check_replaceable,
+    remove_temporary,
     same_file,
     summary,
 )
@@ -266,13 +266,9 @@ class _Writer:
         self.temp = ""
 
     def discard(self) -> None:
-        if not self.temp:
-            return
-        with contextlib.suppress(OSError):
-            self.stream.close()
-        with contextlib.suppress(OSError):
-            os.unlink(self.temp)
-        self.temp = ""
+        if self.temp:
+            remove_temporary(self.stream, self.temp)
+            self.temp = ""
 
 
 def _lists_as_json(batch: Any, pa: Any) -> Any:

@@ -18,18 +18,19 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
+from typing import Generic, TypeVar
 
 from pydantic import BaseModel
 
 from neurotriage._cache import CLASS_CACHE_SIZE, BoundedCache
 from neurotriage.decision import Decision
-from neurotriage.engines import Engine, compile_engine
+from neurotriage.engines import BackendName, Engine, compile_engine
 from neurotriage.pipeline.classes import ClassKey, decision_key
 from neurotriage.pipeline.combine import combine
 from neurotriage.ruleset import RuleSet
 
-__all__ = ["Compiled", "compiled", "compiled_engine"]
+__all__ = ["Beside", "Compiled", "compiled", "compiled_engine"]
 
 
 class Compiled:
@@ -57,22 +58,45 @@ class Compiled:
         return decision
 
 
-_compiled: weakref.WeakKeyDictionary[RuleSet, dict[str, Compiled]] = weakref.WeakKeyDictionary()
-_lock = threading.Lock()
+T = TypeVar("T")
+
+
+class Beside(Generic[T]):
+    """One ``make(rules, backend)`` per rule set and backend, made on first use.
+
+    Kept weakly by the rule set, so it lives exactly as long as the rule set
+    and never travels with it. Reads take no lock; making one takes a lock,
+    so it is made once.
+    """
+
+    def __init__(self, make: Callable[[RuleSet, BackendName], T]) -> None:
+        self._make = make
+        self._made: weakref.WeakKeyDictionary[RuleSet, dict[str, T]] = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()
+
+    def get(self, rules: RuleSet) -> dict[str, T] | None:
+        """What has been made for ``rules``, by backend, if anything."""
+        return self._made.get(rules)
+
+    def __call__(self, rules: RuleSet, backend: BackendName) -> T:
+        found = self._made.get(rules)
+        done = found.get(backend) if found is not None else None
+        if done is not None:  # the common case: no lock on the hot path
+            return done
+        with self._lock:
+            found = self._made.setdefault(rules, {})
+            done = found.get(backend)
+            if done is None:
+                done = found[backend] = self._make(rules, backend)
+            return done
+
+
+_compiled: Beside[Compiled] = Beside(Compiled)
 
 
 def compiled(rules: RuleSet, backend: str) -> Compiled:
     """``rules`` compiled for ``backend`` on first use, and then reused."""
-    found = _compiled.get(rules)
-    done = found.get(backend) if found is not None else None
-    if done is not None:  # the common case: no lock on the hot path
-        return done
-    with _lock:
-        found = _compiled.setdefault(rules, {})
-        done = found.get(backend)
-        if done is None:
-            done = found[backend] = Compiled(rules, backend)
-        return done
+    return _compiled(rules, backend)  # type: ignore[arg-type]
 
 
 def compiled_engine(rules: RuleSet, backend: str) -> Engine:

@@ -20,6 +20,7 @@ __all__ = [
     "column_classifiers",
     "distinct",
     "encode",
+    "first_rows",
     "per_column",
     "raw_key",
 ]
@@ -167,7 +168,7 @@ def distinct(array: Any, pa: Any, pc: Any, np: Any) -> Distinct:
         if joined is None:
             return _in_python(array.to_pylist(), np)
         encoded = joined.dictionary_encode()
-        first = _first_rows(encoded.indices, len(encoded.dictionary), np)
+        first = first_rows(encoded.indices, len(encoded.dictionary), np)
         values = [array[int(row)].as_py() for row in first]
         return _with_null(encoded.indices, values, np)
     if pa.types.is_null(kind) or pa.types.is_nested(kind):
@@ -202,7 +203,7 @@ def _joined(array: Any, pa: Any, pc: Any) -> Any:
     return pc.binary_join_element_wise(count, pc.binary_join(array, SEPARATOR), SEPARATOR)
 
 
-def _first_rows(indices: Any, size: int, np: Any) -> Any:
+def first_rows(indices: Any, size: int, np: Any) -> Any:
     """For each dictionary entry, the first row that holds it."""
     rows = indices.fill_null(size).to_numpy(zero_copy_only=False)
     first = np.full(size + 1, -1, dtype=np.int64)

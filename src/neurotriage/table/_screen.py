@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import weakref
 from collections.abc import Hashable
 from typing import Any
 
@@ -14,7 +13,7 @@ from neurotriage._problems import describe_validation
 from neurotriage.decision import Decision
 from neurotriage.engines import BackendName
 from neurotriage.pipeline.classes import classes_of
-from neurotriage.pipeline.compiled import compiled
+from neurotriage.pipeline.compiled import Beside, compiled
 from neurotriage.pipeline.evaluation import notify_observers
 from neurotriage.ruleset import RuleSet
 from neurotriage.table._columns import (
@@ -23,6 +22,7 @@ from neurotriage.table._columns import (
     column_classifiers,
     distinct,
     encode,
+    first_rows,
     per_column,
     raw_key,
 )
@@ -40,19 +40,6 @@ __all__ = ["TABLE_CACHE_SIZE", "Screen", "screen"]
 
 #: Classes remembered per rule set and backend: a row costs a few hundred bytes.
 TABLE_CACHE_SIZE = 65_536
-
-_screens: weakref.WeakKeyDictionary[RuleSet, dict[str, Screen]] = weakref.WeakKeyDictionary()
-_screens_lock = threading.Lock()
-
-
-def screen(rules: RuleSet, backend: BackendName) -> Screen:
-    """The screen of ``rules`` on ``backend``, made on first use and kept beside the rule set."""
-    with _screens_lock:
-        found = _screens.setdefault(rules, {})
-        screen = found.get(backend)
-        if screen is None:
-            screen = found[backend] = Screen(rules, backend)
-        return screen
 
 
 class Screen:
@@ -168,9 +155,7 @@ class Screen:
             key = key.reshape(-1)
         groups = pc.dictionary_encode(pa.array(key)).indices
         count = int(pc.max(groups).as_py()) + 1
-        first = np.full(count, -1, dtype=np.int64)
-        order = np.arange(rows - 1, -1, -1)
-        first[groups.to_numpy()[order]] = order  # written last for the first row of each
+        first = first_rows(groups, count, np)
         keys: list[Hashable | None] = [None] * count
         if encoded:
             per_column = [
@@ -245,3 +230,7 @@ def _in_rows(names: tuple[str, ...], arrays: list[Any]) -> Distinct:
         indices[row] = index
     del names
     return Distinct(firsts, indices)
+
+
+#: The screen of a rule set on a backend, made on first use and kept beside the rule set.
+screen: Beside[Screen] = Beside(Screen)
