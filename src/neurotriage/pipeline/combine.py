@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -42,12 +42,21 @@ from neurotriage.decision import (
     Referral,
     ReferralLevel,
     ReferralReason,
+    Severity,
     TherapySuggestion,
     Verdict,
 )
 from neurotriage.ruleset import Rule, RuleSet
 
-__all__ = ["DecisionParts", "combine", "decision_parts", "outcome"]
+__all__ = [
+    "DecisionParts",
+    "DecisionRow",
+    "combine",
+    "combine_values",
+    "decision_parts",
+    "decision_row",
+    "outcome",
+]
 
 
 _SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
@@ -153,9 +162,19 @@ def combine(
     The same Decision object is returned for every profile with the same fired
     rules and the same unknown asked fields, unless ``cache`` is off.
     """
+    return combine_values(ruleset, profile.__dict__, fired, cache=cache)
+
+
+def combine_values(
+    ruleset: RuleSet, values: Mapping[str, Any], fired: Iterable[str], *, cache: bool = True
+) -> Decision:
+    """:func:`combine` for a profile's validated ``values``.
+
+    Only whether each field some rule asks about is unknown (None) is read,
+    so ``values`` may hold just those fields, in the pack's field order.
+    """
     parts = decision_parts(ruleset)
     fired_ids = fired if isinstance(fired, frozenset) else frozenset(fired)
-    values = profile.__dict__
     if not cache:
         return _decide(ruleset, parts, values, fired_ids)
     key = (fired_ids, tuple([values[name] is None for name in parts.asked]))
@@ -166,7 +185,7 @@ def combine(
 
 
 def _decide(
-    ruleset: RuleSet, parts: DecisionParts, values: dict[str, Any], fired: frozenset[str]
+    ruleset: RuleSet, parts: DecisionParts, values: Mapping[str, Any], fired: frozenset[str]
 ) -> Decision:
     fired_parts = [parts.rules[rule_id] for rule_id in sorted(fired)]
     reasons: dict[str, list[Reason]] = {}
@@ -278,6 +297,49 @@ def _construct(model: type[P], values: dict[str, Any]) -> P:
     set_extra(item, None)  # every part of a Decision forbids extra fields
     set_private(item, None)  # ... and has no private attributes
     return item
+
+
+#: A Decision as the ids and codes of one table row: verdict, allowed and blocked
+#: technique ids, referral level, warning codes, questions, fired rule ids, rule set version.
+DecisionRow = tuple[
+    str,
+    tuple[str, ...],
+    tuple[str, ...],
+    str,
+    tuple[str, ...],
+    tuple[str, ...],
+    tuple[str, ...],
+    str,
+]
+
+
+def decision_row(ruleset: RuleSet, values: Mapping[str, Any], fired: Iterable[str]) -> DecisionRow:
+    """The ids and codes of :func:`combine_values`'s Decision, in its order, without building it.
+
+    The same joins and the same orders as :func:`combine`; tables, which keep
+    only ids and codes, call this once per distinct effect. Tests check it
+    against :func:`combine` on every class of the packs' input spaces.
+    """
+    parts = decision_parts(ruleset)
+    fired_parts = [parts.rules[rule_id] for rule_id in sorted(fired)]
+    blocked = {technique for part in fired_parts for technique in part.rule.block}
+    level = max((_REFERRAL_RANK[p.referral.level] for p in fired_parts if p.referral), default=0)
+    warnings: dict[str, Severity] = {}
+    for part in fired_parts:  # by rule id: the first rule id per code gives its severity
+        if part.warning is not None:
+            warnings.setdefault(part.warning.code, part.warning.severity)
+    codes = sorted(warnings, key=lambda code: (-_SEVERITY_RANK[warnings[code]], code))
+    asked = {name for part in fired_parts for name in part.rule.ask}
+    return (
+        VERDICTS[max((p.verdict_rank for p in fired_parts), default=0)],
+        tuple(technique for technique in parts.allowed if technique not in blocked),
+        tuple(technique for technique in parts.allowed if technique in blocked),
+        REFERRAL_LEVELS[level],
+        tuple(codes),
+        tuple(name for name in values if name in asked and values[name] is None),
+        tuple(part.rule.id for part in fired_parts),
+        ruleset.version,
+    )
 
 
 def outcome(ruleset: RuleSet, fired: Iterable[str]) -> Outcome:

@@ -17,7 +17,7 @@ from neurotriage.pack import PROFILE_PACK, Pack
 from neurotriage.pipeline.compiled import compiled
 from neurotriage.ruleset import RuleSet
 
-__all__ = ["add_observer", "as_profile", "evaluate", "notify_observers"]
+__all__ = ["add_observer", "as_profile", "evaluate", "notify_observers", "observed"]
 
 Observer = Callable[[RuleSet, Decision], None]
 
@@ -109,3 +109,8 @@ def notify_observers(rules: RuleSet, decision: Decision) -> None:
     """Pass ``decision`` to every observer: for each decision made outside evaluate()."""
     for observer in _observers:
         observer(rules, decision)
+
+
+def observed() -> bool:
+    """Whether any observer is listening (so a decision made elsewhere must be shown to it)."""
+    return bool(_observers)

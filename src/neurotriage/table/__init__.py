@@ -12,10 +12,17 @@ validates or decides row by row where it can help it:
    that does not validate gets a code of its own.
 2. **Row keys, vectorised.** The codes of a row's columns make one integer
    (mixed radix, in numpy); Arrow hashes them into groups.
-3. **Each group decided once**, on one of its own rows, by the same path as
-   ``evaluate()`` (the whole row validated by the model, then the pipeline's
-   per-class Decision). A row that does not validate gets the message
-   ``evaluate()`` would raise, in ``error``, and null decision columns.
+3. **Each group decided once.** A class decided before is answered from
+   memory. On the reference backend, the batch's new classes are decided all
+   at once, column-wise (:mod:`._fired`: each leaf of a condition evaluated
+   once per code of its column, joined with numpy). On durable, each is
+   decided on one of its own rows, by the same path as ``evaluate()`` (the
+   whole row validated by the model, the engine asked which rules fire).
+   Either way the row is made from the fired rules directly
+   (:func:`neurotriage.pipeline.combine.decision_row`); a Decision is built
+   only to show it to observers. A row that does not validate gets the
+   message ``evaluate()`` would raise, in ``error``, and null decision
+   columns.
 4. **Gathered**: the small table of the groups' answers is taken row by row
    into the output (Arrow ``take``), so no row is ever dropped or reordered.
 

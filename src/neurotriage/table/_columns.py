@@ -101,21 +101,22 @@ class Column:
         self.model = model
         self.name = name
         self.classify = classify
-        #: raw_key(value) -> its class, or None if it does not validate (bounded by the caller)
-        self.known: dict[Hashable, tuple[Hashable] | None] = {}
+        #: raw_key(value) -> its class and validated value, or None if it does not validate
+        self.known: dict[Hashable, tuple[Hashable, Any] | None] = {}
 
-    def class_of(self, value: Any) -> tuple[Hashable] | None:
-        """The class of ``value`` in this field, or None if the model refuses it."""
+    def class_of(self, value: Any) -> tuple[Hashable, Any] | None:
+        """The class of ``value`` in this field and the value as the model validated it
+        (normalised), or None if the model refuses it."""
         key = raw_key(value)
         found = self.known.get(key, _UNSEEN)
         if found is not _UNSEEN:
             return found  # type: ignore[return-value]
         try:
-            checked = self.model.model_validate({self.name: value})
+            checked = self.model.model_validate({self.name: value}).__dict__[self.name]
         except ValidationError:
             result = None
         else:
-            result = (self.classify(checked.__dict__[self.name]),)
+            result = (self.classify(checked), checked)
         if len(self.known) < _MAX_KNOWN:
             self.known[key] = result
         return result
@@ -129,23 +130,36 @@ _MAX_KNOWN = 65_536
 class Encoded:
     """A column's rows as codes: equal codes, equal class; a bad value has a code of its own."""
 
-    __slots__ = ("classes", "codes", "radix")
+    __slots__ = ("classes", "codes", "radix", "values")
 
-    def __init__(self, codes: Any, radix: int, classes: list[tuple[Hashable] | None]) -> None:
+    def __init__(
+        self, codes: Any, radix: int, classes: list[tuple[Hashable] | None], values: list[Any]
+    ) -> None:
         self.codes = codes  # numpy int64, one per row
         self.radix = radix  # codes are in range(radix)
         self.classes = classes  # code -> its class (None: a value the model refuses)
+        self.values = values  # code -> a validated value of its class (None for a refused one)
 
 
 def encode(column: Column, values: Distinct, np: Any) -> Encoded:
     """Each row's code: its value's class, or (for a value the model refuses) a code of its own."""
     classes: dict[tuple[Hashable], int] = {}
-    found = [column.class_of(value) for value in values.distinct]
-    codes = [None if one is None else classes.setdefault(one, len(classes)) for one in found]
+    shown: list[Any] = []  # one validated value per class, in code order
+    codes: list[int | None] = []
+    for found in (column.class_of(value) for value in values.distinct):
+        if found is None:
+            codes.append(None)
+            continue
+        code = classes.setdefault((found[0],), len(classes))
+        if code == len(shown):
+            shown.append(found[1])
+        codes.append(code)
     bad = itertools.count(len(classes))
     lookup = np.array([next(bad) if code is None else code for code in codes], dtype=np.int64)
-    by_code: list[tuple[Hashable] | None] = [*classes, *[None] * (len(lookup) - len(classes))]
-    return Encoded(lookup[values.indices], int(lookup.max()) + 1, by_code)
+    refused = len(lookup) - len(classes)
+    by_code: list[tuple[Hashable] | None] = [*classes, *[None] * refused]
+    shown += [None] * refused
+    return Encoded(lookup[values.indices], int(lookup.max()) + 1, by_code, shown)
 
 
 class Distinct:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from neurotriage._errors import NeurotriageError
+from neurotriage.pipeline.combine import DecisionRow
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -75,24 +76,25 @@ def table_schema() -> pa.Schema:
 
 #: A decision as one output row: verdict, allowed, blocked, referral, warnings,
 #: questions, fired rules, rule set version (lists as tuples, shared where equal).
-Row = tuple[
-    str,
-    tuple[str, ...],
-    tuple[str, ...],
-    str,
-    tuple[str, ...],
-    tuple[str, ...],
-    tuple[str, ...],
-    str,
-]
+Row = DecisionRow
 #: A group's answer: its row, or the message of why its rows do not validate.
 Answer = Row | str
 
 
 def gathered(answers: list[Answer], groups: Any, pa: Any) -> Any:
     """One output row per row: its group's answer, taken from one row per group."""
-    taken = [column.take(groups) for column in _answer_columns(answers, pa)]
+    taken = [_taken(column, groups, pa) for column in _answer_columns(answers, pa)]
     return pa.RecordBatch.from_arrays(taken, schema=table_schema())
+
+
+def _taken(column: Any, groups: Any, pa: Any) -> Any:
+    """``column.take(groups)``; a string column through its few distinct values (taking
+    small integers, then decoding them, costs a fraction of taking a million strings)."""
+    if not pa.types.is_string(column.type):
+        return column.take(groups)
+    encoded = column.dictionary_encode()
+    taken = pa.DictionaryArray.from_arrays(encoded.indices.take(groups), encoded.dictionary)
+    return taken.cast(pa.string())
 
 
 def with_problems(batch: Any, problems: dict[int, str] | None, pa: Any) -> Any:

@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from neurotriage._cache import BoundedCache
 from neurotriage._problems import describe_validation
-from neurotriage.decision import Decision
 from neurotriage.engines import BackendName
 from neurotriage.pipeline.classes import classes_of
+from neurotriage.pipeline.combine import combine_values, decision_parts, decision_row
 from neurotriage.pipeline.compiled import Beside, compiled
-from neurotriage.pipeline.evaluation import notify_observers
+from neurotriage.pipeline.evaluation import notify_observers, observed
 from neurotriage.ruleset import RuleSet
 from neurotriage.table._columns import (
     Column,
     Distinct,
+    Encoded,
     column_classifiers,
     distinct,
     encode,
@@ -26,6 +28,7 @@ from neurotriage.table._columns import (
     per_column,
     raw_key,
 )
+from neurotriage.table._fired import Groups, fired_columnwise
 from neurotriage.table._schema import (
     Answer,
     Row,
@@ -56,6 +59,9 @@ class Screen:
         self.columns = {name: Column(pack.model, name, classify[name]) for name in self.fields}
         self.lock = threading.Lock()  # a column's memory of values is filled by one at a time
         self.answers: BoundedCache[Hashable, Row] = BoundedCache(TABLE_CACHE_SIZE)
+        #: the reference backend's rules are evaluated column-wise, many classes at once
+        self.columnwise = backend == "reference" and self.per_column
+        self.defaults = _defaults(pack.model)
         #: each distinct row and each distinct tuple once, so remembered rows share them
         self.interned: dict[Hashable, Any] = {}
 
@@ -90,16 +96,20 @@ class Screen:
         if rows == 0:
             return pa.RecordBatch.from_pylist([], schema=table_schema())
         with self.lock:
-            groups, first, keys = self._groups(names, arrays, rows)
+            grouped = self._groups(names, arrays, rows)
+            keys = grouped.keys
             answers: list[Answer | None] = [
                 None if key is None else self.answers.get(key) for key in keys
             ]
             missing = [index for index, answer in enumerate(answers) if answer is None]
+            if missing and self.columnwise:
+                missing = self._columnwise(grouped, missing, answers)
             if missing:  # only the classes not remembered need a row of values in Python
-                samples = batch.take(pa.array(first[missing])).to_pylist()
+                samples = batch.take(pa.array(grouped.first[missing])).to_pylist()
                 for index, values in zip(missing, samples, strict=True):
                     answers[index] = self._answer(values, keys[index])
-        return with_problems(gathered(answers, groups, pa), problems, pa)  # type: ignore[arg-type]
+        table = gathered(answers, grouped.groups, pa)  # type: ignore[arg-type]
+        return with_problems(table, problems, pa)
 
     def rows(self, items: list[dict[str, Any] | str]) -> Any:
         """The output batch for rows given as mappings (or, for a row that has none, its
@@ -123,13 +133,12 @@ class Screen:
             answers = [self._answer(values, None) for values in samples]
         return with_problems(gathered(answers, pa.array(groups), pa), problems, pa)
 
-    def _groups(
-        self, names: tuple[str, ...], arrays: list[Any], rows: int
-    ) -> tuple[Any, Any, list[Hashable | None]]:
-        """Each row's group (rows that must decide alike), one row of each group, and
-        each group's class key (None: not known, or a value that does not validate)."""
+    def _groups(self, names: tuple[str, ...], arrays: list[Any], rows: int) -> _Grouped:
+        """Each row's group (rows that must decide alike), one row of each group, each
+        group's class key (None: not known, or a value that does not validate), and
+        the columns' codes (none for a model whose fields validate together)."""
         pa, pc, np = arrow()
-        encoded = []
+        encoded: list[Encoded] = []
         if self.per_column:
             encoded = [
                 encode(self.columns[name], distinct(array, pa, pc, np), np)
@@ -167,7 +176,43 @@ class Screen:
             ]
         elif self.per_column:  # no column at all: one class, every field its default
             keys = [(names, ())] * count
-        return groups, first, keys
+        return _Grouped(groups, first, keys, names, encoded)
+
+    def _columnwise(
+        self, grouped: _Grouped, missing: list[int], answers: list[Answer | None]
+    ) -> list[int]:
+        """Answer the ``missing`` groups that validate the reference backend's way, all at
+        once (:mod:`._fired`); the groups left to answer one by one."""
+        _, _, np = arrow()
+        names, encoded, keys = grouped.names, grouped.encoded, grouped.keys
+        valid = [index for index in missing if keys[index] is not None]
+        absent = [name for name in self.fields if name not in names]
+        if not valid or (absent and self.defaults is None):
+            return missing
+        rows = grouped.first[valid]
+        codes = {name: column.codes[rows] for name, column in zip(names, encoded, strict=True)}
+        values: dict[str, list[Any]] = {
+            name: column.values for name, column in zip(names, encoded, strict=True)
+        }
+        for name in absent:  # a field with no column: its default, on every row
+            codes[name] = np.zeros(len(valid), dtype=np.int64)
+            values[name] = [self.defaults[name]]  # type: ignore[index]
+        fired = fired_columnwise(self.rules, Groups(len(valid), codes, values), np)
+        asked = decision_parts(self.rules).asked
+        unknown = [np.array([v is None for v in values[name]])[codes[name]] for name in asked]
+        together = np.column_stack([fired, *unknown]) if unknown else fired
+        effects, which = _distinct_rows(together, np)
+        ids = [rule.id for rule in self.rules.rules]
+        made: list[Row] = []
+        for effect in effects:
+            gone = effect[len(ids) :]
+            known = {name: None if out else True for name, out in zip(asked, gone, strict=True)}
+            rule_ids = frozenset(rule for rule, fires in zip(ids, effect, strict=False) if fires)
+            made.append(self._effect_row(known, rule_ids))
+        for index, effect in zip(valid, which.reshape(-1).tolist(), strict=True):
+            row = answers[index] = made[effect]
+            self.answers.put(keys[index], row)
+        return [index for index in missing if keys[index] is None]
 
     def _answer(self, values: dict[str, Any], key: Hashable | None) -> Answer:
         """The answer for one group, from one of its rows: as evaluate() would decide it.
@@ -183,34 +228,61 @@ class Screen:
             profile = self.model.model_validate(values)
         except ValidationError as err:
             return describe_validation(err)
-        # not kept in the pipeline's cache: the table keeps its own rows, far smaller
-        decision = compiled(self.rules, self.backend).decide(self.rules, profile, cache=False)
-        notify_observers(self.rules, decision)
-        row = self._row(decision)
+        # not kept in the pipeline's cache of classes: the table keeps its own rows
+        row = self._effect_row(
+            profile.__dict__, compiled(self.rules, self.backend).engine.fired(profile)
+        )
         if key is not None:
             self.answers.put(key, row)
         return row
 
-    def _row(self, decision: Decision) -> Row:
-        """``decision`` as an output row, its parts shared with equal ones seen before."""
+    def _effect_row(self, values: Mapping[str, Any], fired: frozenset[str]) -> Row:
+        """The output row of the Decision for ``values`` on which ``fired`` fired, its
+        parts shared with equal ones seen before.
+
+        The Decision itself is built only for observers (the pytest plugin's
+        rule coverage, say), to show it to them; a table keeps ids and codes.
+        """
+        if observed():
+            decision = combine_values(self.rules, values, fired)
+            notify_observers(self.rules, decision)
         share = self.interned
         if len(share) > TABLE_CACHE_SIZE:
             share.clear()  # bounded: past it, sharing starts afresh
+        row = decision_row(self.rules, values, fired)
+        parts = [part if isinstance(part, str) else share.setdefault(part, part) for part in row]
+        return share.setdefault(tuple(parts), tuple(parts))  # type: ignore[no-any-return]
 
-        def one(items: tuple[str, ...]) -> tuple[str, ...]:
-            return share.setdefault(items, items)  # type: ignore[no-any-return]
 
-        row: Row = (
-            decision.verdict,
-            one(tuple(t.technique for t in decision.allowed_techniques)),
-            one(tuple(t.technique for t in decision.blocked_techniques)),
-            decision.referral.level,
-            one(tuple(w.code for w in decision.warnings)),
-            one(decision.questions),
-            one(decision.fired_rules),
-            decision.ruleset_version,
-        )
-        return share.setdefault(row, row)  # type: ignore[no-any-return]
+@dataclass(frozen=True)
+class _Grouped:
+    """A batch's rows in groups that decide alike (:meth:`Screen._groups`)."""
+
+    groups: Any  # each row's group, an Arrow int array
+    first: Any  # each group's first row, numpy
+    keys: list[Hashable | None]  # each group's class key (None: unknown or refused)
+    names: tuple[str, ...]  # the batch's columns
+    encoded: list[Encoded]  # their codes, column by column (empty: validated whole)
+
+
+def _distinct_rows(matrix: Any, np: Any) -> tuple[list[list[bool]], Any]:
+    """The distinct rows of a boolean matrix, and for each row the index of its own."""
+    width = matrix.shape[1]
+    if width > 62:  # too wide for one integer: numpy compares the rows themselves
+        rows, which = np.unique(matrix, axis=0, return_inverse=True)
+        return rows.tolist(), which.reshape(-1)
+    packed = matrix.astype(np.int64) @ (np.int64(1) << np.arange(width, dtype=np.int64))
+    values, which = np.unique(packed, return_inverse=True)
+    bits = (values[:, None] >> np.arange(width, dtype=np.int64)) & 1
+    return bits.astype(bool).tolist(), which.reshape(-1)
+
+
+def _defaults(model: type[BaseModel]) -> dict[str, Any] | None:
+    """The values of a profile with no field given, or None if the model needs some."""
+    try:
+        return dict(model.model_validate({}).__dict__)
+    except ValidationError:
+        return None
 
 
 def _in_rows(names: tuple[str, ...], arrays: list[Any]) -> Distinct:
