@@ -305,7 +305,7 @@ def _lists_as_json(batch: Any, pa: Any) -> Any:
 
 def run_table(args: argparse.Namespace, stderr: IO[str]) -> int:
     """Run ``evaluate-table``; exit 0, or 1 if some row got an error."""
-    _, pc = _arrow()
+    pa, pc = _arrow()
     source, target = _format(args.input, "IN"), _format(args.output, "OUT")
     rules = chosen_rules(args)
     backend = resolve_backend(args.backend, warn=False)
@@ -335,6 +335,9 @@ def run_table(args: argparse.Namespace, stderr: IO[str]) -> int:
                 if item["values"] is not None:
                     verdicts[item["values"]] += item["counts"]
             progress.update(rows, failed)
+            # Arrow's allocator keeps freed pages for reuse; hand them back, so RSS stays
+            # at one batch's worth however many batches have passed
+            pa.default_memory_pool().release_unused()
         progress.update(rows, failed, force=True)
         writer.commit()
         progress.finish(summary(rows, failed, verdicts, unit="rows"))
