@@ -10,9 +10,11 @@ Seen: every :func:`neurotriage.evaluate` call in the pytest process (from any
 thread; the ``evaluate``, ``explain`` and ``coverage`` commands run in-process
 through ``neurotriage.cli.main`` call it), and every decision
 :func:`neurotriage.evaluate_many` yields, with or without ``workers``: its
-workers only find which rules fire, and the pytest process builds and
-records each decision. A decision counts when it is made: the items a
-consumer never takes from ``evaluate_many`` are not counted.
+workers decide and send each distinct decision back once, and the pytest
+process records each decision it yields. A decision counts when it is
+yielded: the items a consumer never takes from ``evaluate_many`` are not
+counted. A table (:func:`neurotriage.evaluate_table`) shows each distinct
+decision it makes, the first time it makes it.
 
 Not seen: decisions made in any other process (a command run with
 ``subprocess``, a ``multiprocessing`` pool of your own, test processes that

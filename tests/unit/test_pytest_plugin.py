@@ -5,6 +5,13 @@ from __future__ import annotations
 import pytest
 
 import neurotriage.pipeline.evaluation
+from neurotriage import Profile
+
+try:  # loaded before any pytester run: a child run's modules are unloaded after it, and
+    import numpy  # noqa: F401 - numpy refuses to load a second time in one process
+    import pyarrow.compute  # noqa: F401
+except ImportError:  # the table test below is skipped
+    pass
 from tests.plugintools import (
     CHILD,
     READY,
@@ -226,3 +233,35 @@ def test_report_in_a_fresh_process(pytester, rules):
         *expected_report(rules, [WOUND, READY]),
         f"FAIL: neurotriage rule coverage {percent:.1f}% is below 100%",
     ]
+
+
+#: Whole profiles (a table has every column) whose decisions all differ.
+TABLE_PROFILES = [
+    {
+        **dict.fromkeys(Profile.model_fields),
+        "cleared_by_clinician": False,
+        "sharp_pain_during_massage": False,
+        "requested_pressure": "light",
+        **changes,
+    }
+    for changes in ({"open_wounds": True}, {"pain_level": 8}, {})
+]
+TABLE_TESTS = f"""
+import pyarrow as pa
+import neurotriage
+
+def test_table():
+    rows = {TABLE_PROFILES!r}
+    out = neurotriage.evaluate_table(pa.Table.from_pylist(rows * 3), backend="BACKEND")
+    assert out.num_rows == 9
+"""
+
+
+@pytest.mark.parametrize("backend", ["reference", "durable"])
+def test_each_distinct_decision_of_a_table_is_seen_once(pytester, rules, backend):
+    """A table decides each class once: the report counts each of its decisions once."""
+    pytest.importorskip("pyarrow")
+    pytester.makepyfile(test_user=TABLE_TESTS.replace("BACKEND", backend))
+    result = pytester.runpytest("--neurotriage-coverage", *CHILD)
+    assert result.ret == pytest.ExitCode.OK
+    assert section(result) == expected_report(rules, TABLE_PROFILES)
