@@ -204,7 +204,7 @@ def _observation_value(resource: Resource, spec: FieldSpec) -> int | None:
     if "valueInteger" in data:
         value = data["valueInteger"]
         if not isinstance(value, int) or isinstance(value, bool):
-            raise problem(resource.ref, "valueInteger", f"{value!r} is not a whole number")
+            raise problem(resource.ref, "valueInteger", f"{value!r} is not an integer")
         return _in_bounds(resource.ref, "valueInteger", value, spec)
     if "valueQuantity" in data:
         quantity = data["valueQuantity"]
@@ -251,7 +251,7 @@ def _answer_value(ref: str, element: str, answer: Mapping[str, Any], spec: Field
     if spec.kind == "int" and key == "valueInteger":
         if isinstance(value, int) and not isinstance(value, bool):
             return _in_bounds(ref, where, value, spec)
-        raise problem(ref, where, f"{value!r} is not a whole number")
+        raise problem(ref, where, f"{value!r} is not an integer")
     if spec.kind in ("enum", "list") and key in ("valueCoding", "valueString"):
         text = value.get("code") if key == "valueCoding" and isinstance(value, Mapping) else value
         where = f"{where}.code" if key == "valueCoding" else where
