@@ -90,6 +90,8 @@ def test_a_whole_quantity_is_a_score():
     with pytest.raises(FhirError) as caught:
         read(pain({"value": 4.5}, element="valueQuantity"))
     assert str(caught.value) == "Observation/o1 valueQuantity.value: 4.5 is not a whole number"
+    with pytest.raises(FhirError, match=r"^Observation/o1 valueQuantity.comparator: "):
+        read(pain({"value": 4, "comparator": ">"}, element="valueQuantity"))
 
 
 def test_a_score_out_of_range_names_the_element():

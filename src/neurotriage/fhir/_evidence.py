@@ -208,11 +208,18 @@ def _observation_value(resource: Resource, spec: FieldSpec) -> int | None:
         return _in_bounds(resource.ref, "valueInteger", value, spec)
     if "valueQuantity" in data:
         quantity = data["valueQuantity"]
-        number = quantity.get("value") if isinstance(quantity, Mapping) else None
-        whole = isinstance(number, int | float) and not isinstance(number, bool)
-        if not whole or not float(number).is_integer():  # type: ignore[arg-type]
+        if not isinstance(quantity, Mapping):
+            raise problem(resource.ref, "valueQuantity", "a Quantity is an object")
+        if "comparator" in quantity:  # "> 4" is no score of its own
+            raise problem(
+                resource.ref, "valueQuantity.comparator", "a score is a value, not a bound"
+            )
+        number = quantity.get("value")
+        if isinstance(number, bool) or not isinstance(number, int | float):
             raise problem(resource.ref, "valueQuantity.value", f"{number!r} is not a whole number")
-        return _in_bounds(resource.ref, "valueQuantity.value", int(number), spec)  # type: ignore[arg-type]
+        if not float(number).is_integer():
+            raise problem(resource.ref, "valueQuantity.value", f"{number!r} is not a whole number")
+        return _in_bounds(resource.ref, "valueQuantity.value", int(number), spec)
     other = next((key for key in data if key.startswith("value")), None)
     if other is not None:
         raise problem(
