@@ -12,6 +12,7 @@ from neurotriage.decision import REFERRAL_LEVELS
 from neurotriage.fhir import profile_from_fhir
 from neurotriage.fhir._codes import applies, condition_codes, matches
 from tests.fhirtools import answers, condition, pain
+from tests.properties.profiles import PROFILES
 
 SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 FIELDS = default_rules().pack.fields
@@ -137,3 +138,31 @@ def test_the_order_of_the_entries_does_not_matter(entries, random):
         k: set(v) for k, v in other.sources.items()
     }
     assert len(one.conflicts) == len(other.conflicts)
+
+
+def response_for(profile: Any) -> dict[str, Any]:
+    """A completed QuestionnaireResponse answering every known field of ``profile``."""
+    items = []
+    for name, spec in FIELDS.items():
+        value = getattr(profile, name)
+        if value is None:
+            continue
+        if spec.kind == "bool":
+            given = [{"valueBoolean": value}]
+        elif spec.kind == "int":
+            given = [{"valueInteger": value}]
+        elif spec.kind == "enum":
+            given = [{"valueCoding": {"code": value}}]
+        else:
+            given = [{"valueString": n} for n in value] or [{"valueCoding": {"code": "none"}}]
+        items.append((name, given))
+    return answers(*items)
+
+
+@SETTINGS
+@given(PROFILES)
+def test_a_profile_answered_in_full_reads_back_as_itself(profile):
+    """Every known value of any profile, sent as answers, gives back that same profile."""
+    result = profile_from_fhir(bundle_of([(response_for(profile), set())]))
+    assert result.profile == profile
+    assert result.conflicts == ()

@@ -129,11 +129,13 @@ def _condition(resource: Resource, fields: Mapping[str, FieldSpec]) -> Iterator[
         spec = fields[row.field]
         same = [r for r in rows if r.field == row.field]
         done.add(row.field)
+        # a record says no only if every coding of it that names the field covers the whole
+        # field: the codings of one concept are translations, and the narrowest one counts
         if verification == "refuted":
-            if spec.kind == "bool" and any(r.says_no != "never" for r in same):
+            if spec.kind == "bool" and all(r.says_no != "never" for r in same):
                 yield Evidence(row.field, False, resource.ref, "a refuted Condition")
         elif clinical in _GONE:
-            if spec.kind == "bool" and any(r.says_no == "refuted-or-resolved" for r in same):
+            if spec.kind == "bool" and all(r.says_no == "refuted-or-resolved" for r in same):
                 yield Evidence(row.field, False, resource.ref, _HOW[clinical])
         elif spec.kind == "bool":
             # active, recurrence, relapse, or no clinicalStatus at all: the riskier reading
