@@ -8,7 +8,7 @@ import pytest
 
 from neurotriage import NeurotriageError
 from neurotriage.fhir import FhirError, profile_from_fhir
-from tests.fhirtools import CLINICAL, bundle, condition, pain
+from tests.fhirtools import CLINICAL, answers, bundle, condition, pain
 
 
 def error_of(given):
@@ -108,3 +108,31 @@ def test_text_and_other_objects_are_type_errors():
         profile_from_fhir(["Condition/c1"])
     with pytest.raises(TypeError, match="RuleSet"):
         profile_from_fhir([], rules="rules/")
+
+
+def test_two_peoples_records_are_refused():
+    """Resources about two patients are an error: one person's 'no' must not answer another's."""
+    theirs = answers(("open_wounds", [{"valueBoolean": False}]), id="q2")
+    theirs["subject"] = {"reference": "Patient/p2"}
+    error = error_of(bundle(condition("73211009"), theirs))
+    assert str(error) == (
+        "QuestionnaireResponse/q2 subject: Patient/p2 is another person than Patient/p1 "
+        "(the subject of Condition/c1); read one person's resources at a time"
+    )
+
+
+def test_one_patient_named_in_several_ways_is_one_person():
+    """Patient/p1, a full URL ending in it and the Patient's fullUrl are the same subject."""
+    record = bundle(
+        {"resourceType": "Patient", "id": "p1"},
+        condition("73211009"),
+        {**pain(3), "subject": {"reference": "https://ehr.example.org/fhir/Patient/p1"}},
+        {**condition("95345008", id="c2"), "subject": {"reference": "urn:uuid:4f7a"}},
+    )
+    record["entry"][0]["fullUrl"] = "urn:uuid:4f7a"
+    result = profile_from_fhir(record)
+    assert (result.profile.diabetes, result.profile.pain_level, result.profile.open_wounds) == (
+        True,
+        3,
+        True,
+    )
