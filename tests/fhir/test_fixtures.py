@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from fhir.resources.R4B.bundle import Bundle
 
 from neurotriage import default_rules, evaluate
 from neurotriage.fhir import profile_from_fhir, questionnaire
@@ -107,3 +108,11 @@ def test_the_answers_fixture_answers_every_question_of_the_default_pack():
     asked = [item["linkId"] for item in questionnaire(default_rules())["item"]]
     response = fixture("answers-every-question")["entry"][0]["resource"]
     assert [item["linkId"] for item in response["item"]] == asked
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_a_bundle_model_reads_like_its_json(name):
+    """A fhir.resources Bundle model of the fixture gives the same profile as its JSON."""
+    model = Bundle.model_validate(fixture(name))
+    one, other = profile_from_fhir(model), profile_from_fhir(fixture(name))
+    assert (one.profile, dict(one.sources)) == (other.profile, dict(other.sources))
