@@ -26,6 +26,8 @@ BENCH = Path(__file__).resolve().parent
 OUTPUT = BENCH.parent / "docs" / "_numbers.json"
 
 Format = Callable[[Any], str]
+#: Where a number is in results.json, and how it is written.
+Quoted = tuple[tuple[str, ...], Format]
 
 
 def fixed(digits: int) -> Format:
@@ -53,9 +55,30 @@ def yes_no(value: bool) -> str:
     return "yes" if value else "no"
 
 
+def times(value: float) -> str:
+    """A multiple as the report prints it, without the ``x``: ``2.41``, ``16.1``."""
+    return report.ratio_text(value).removesuffix("x")
+
+
+def target(name: str, key: str, limit: Format, value: Format | None) -> dict[str, Quoted]:
+    """A target's limit, value and whether it is met: ``target.NAME.limit`` and so on.
+
+    ``value`` None: the page quotes each backend's multiple instead (``latency.*.times``),
+    as the target's line prints them.
+    """
+    path = ("targets", key)
+    quoted: dict[str, Quoted] = {
+        f"target.{name}.limit": ((*path, "target"), limit),
+        f"target.{name}.met": ((*path, "met"), yes_no),
+    }
+    if value is not None:
+        quoted[f"target.{name}.value"] = ((*path, "value"), value)
+    return quoted
+
+
 LOOP = ("batch", "evaluate_many")
 #: Each quoted number: its name in the pages, where it is in results.json, how it is written.
-NUMBERS: dict[str, tuple[tuple[str, ...], Format]] = {
+NUMBERS: dict[str, Quoted] = {
     "environment.cores": (("environment", "cores"), str),
     "environment.passes": (("environment", "passes"), str),
     "environment.corpus": (("environment", "corpus", "size"), fixed(0)),
@@ -71,28 +94,40 @@ NUMBERS: dict[str, tuple[tuple[str, ...], Format]] = {
     "compile.durable": (("compile", "compile_ms", "durable"), fixed(2)),
     "memory.traced_peak": (("memory", "traced_peak_mib_cold_pass"), fixed(1)),
     "memory.evaluations": (("memory", "evaluations"), fixed(0)),
-    "target.reference.limit": (
-        ("targets", "reference_dict_vs_floor_validate", "target"),
-        fixed(0),
-    ),
-    "target.reference.value": (
-        ("targets", "reference_dict_vs_floor_validate", "value"),
-        fixed(2),
-    ),
-    "target.reference.met": (("targets", "reference_dict_vs_floor_validate", "met"), yes_no),
-    "target.adapter.limit": (("targets", "durable_adapter_overhead", "target"), percent),
-    "target.adapter.value": (("targets", "durable_adapter_overhead", "value"), signed_percent),
+    **target("reference", "reference_dict_vs_floor_validate", fixed(0), fixed(2)),
+    **target("warm", "warm_dict_vs_floor_validate", fixed(1), None),
+    **target("uncached", "uncached_dict_vs_floor_validate", fixed(1), None),
+    **target("profile", "profile_vs_floor", fixed(1), None),
+    **target("durable_uncached", "durable_uncached_vs_direct", fixed(1), times),
+    **target("adapter", "durable_adapter_overhead", percent, signed_percent),
     "target.adapter.whole_call": (
         ("targets", "durable_adapter_overhead", "whole_call"),
         signed_percent,
     ),
-    "target.adapter.met": (("targets", "durable_adapter_overhead", "met"), yes_no),
-    "target.compile.limit": (("targets", "load_and_compile_ms", "target"), fixed(0)),
-    "target.compile.value": (("targets", "load_and_compile_ms", "value"), fixed(1)),
-    "target.compile.met": (("targets", "load_and_compile_ms", "met"), yes_no),
-    "target.memory.limit": (("targets", "memory_growth_mib", "target"), fixed(0)),
-    "target.memory.value": (("targets", "memory_growth_mib", "value"), signed(2)),
-    "target.memory.met": (("targets", "memory_growth_mib", "met"), yes_no),
+    **target("compile", "load_and_compile_ms", fixed(0), fixed(1)),
+    **target("memory", "memory_growth_mib", fixed(0), signed(2)),
+    **target("table_rate", "table_rows_per_s", fixed(0), fixed(0)),
+    **target("table_loop", "table_vs_loop", fixed(0), fixed(1)),
+    **target("workers", "workers_speedup", fixed(1), fixed(2)),
+    **target("one_worker", "one_worker_vs_loop", fixed(1), fixed(2)),
+    **target("table_memory", "table_command_growth_mib", fixed(0), signed(1)),
+    **target("evaluate_memory", "evaluate_growth_mib", fixed(0), signed(1)),
+    # each backend's multiple, as the target lines print them beside the one judged
+    **{
+        f"latency.{backend}.{row}.times": (("latency", f"{backend}.{row}", "times_baseline"), times)
+        for backend in ("reference", "durable")
+        for row in ("dict", "dict.uncached", "profile")
+    },
+    "latency.direct.fired": (("latency", "direct.fired", "median_us"), fixed(2)),
+    "latency.reference.profile.uncached": (
+        ("latency", "reference.profile.uncached", "median_us"),
+        fixed(2),
+    ),
+    "latency.floor.profile": (("latency", "floor.profile", "median_us"), fixed(2)),
+    "latency.floor.dict": (("latency", "floor.dict", "median_us"), fixed(2)),
+    "checks.cold.reference": (("checks", "cold_first_pass_mean_us", "reference"), fixed(1)),
+    "checks.cold.durable": (("checks", "cold_first_pass_mean_us", "durable"), fixed(1)),
+    "run.seconds": (("seconds",), fixed(0)),
     "batch.worker_start": (("batch", "worker_start_s"), fixed(2)),
     **{
         f"batch.{kind}.{backend}.{run.replace('=', '_')}": (("batch", kind, backend, run), fixed(0))
@@ -103,6 +138,51 @@ NUMBERS: dict[str, tuple[tuple[str, ...], Format]] = {
         for backend in ("reference", "durable")
         for run in runs
     },
+    **{
+        f"screening.table.{backend}.{measure}": (
+            ("screening", "table", backend, measure),
+            fixed(0) if measure.endswith("_per_s") else fixed(1),
+        )
+        for backend in ("reference", "durable")
+        for measure in (
+            "cold_rows_per_s",
+            "warm_rows_per_s",
+            "loop_rows_per_s",
+            "uncached_loop_rows_per_s",
+            "remembered_loop_rows_per_s",
+            "cold_vs_loop",
+            "cold_vs_uncached_loop",
+            "warm_vs_remembered_loop",
+        )
+    },
+    "screening.table.rows": (("screening", "table", "rows"), fixed(0)),
+    "screening.workers.profiles": (("screening", "workers", "profiles"), fixed(0)),
+    **{
+        f"screening.workers.{kind}.{run.replace('=', '_')}": (
+            ("screening", "workers", kind, run),
+            fixed(0) if run.startswith(("loop", "workers")) else fixed(2),
+        )
+        for kind in ("spread", "corpus")
+        for run in ("loop", "workers=1", "workers=2", "speedup", "one_vs_loop")
+    },
+    **{
+        f"screening.table_memory.{measure}": (
+            ("screening", "table_memory", measure),
+            fixed(0) if measure.endswith(("rows", "_per_s")) else fixed(1),
+        )
+        for measure in (
+            "rows",
+            "middle_rows",
+            "small_peak_mib",
+            "big_peak_mib",
+            "rows_per_s",
+        )
+    },
+    "screening.table_memory.flat_growth": (
+        ("screening", "table_memory", "flat_growth_mib"),
+        signed(1),
+    ),
+    "screening.evaluate_memory.calls": (("screening", "evaluate_memory", "calls"), fixed(0)),
     "verify.reference": (("analysis", "verify", "reference", "seconds"), fixed(1)),
     "verify.durable": (("analysis", "verify", "durable", "seconds"), fixed(1)),
     "lint": (("analysis", "lint", "seconds"), fixed(1)),
