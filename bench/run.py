@@ -479,7 +479,6 @@ def judge(
             f"floor + model_validate: {report.ratio_text(reference)}",
         }
     }
-    default = "durable" if "durable.dict" in rows else "reference"
     for key, label, limit, baseline in (
         ("warm_dict_vs_floor_validate", "warm evaluate(dict)", MAX_WARM_VS_FLOOR_VALIDATE, "dict"),
         (
@@ -495,7 +494,7 @@ def judge(
             for b in ("reference", "durable")
             if f"{b}.{baseline}" in rows
         }
-        chosen = measured["reference"] if baseline == "dict.uncached" else measured[default]
+        chosen = max(measured.values())  # met only if every backend measured meets it
         over = "floor" if baseline == "profile" else "floor + model_validate"
         targets[key] = {
             "value": chosen,

@@ -9,9 +9,9 @@ from typing import Generic, TypeVar
 
 __all__ = ["CACHE_SIZE", "CLASS_CACHE_SIZE", "BoundedCache"]
 
-#: Entries each per-class cache keeps (the fired rules per class in the
-#: reference engine, the Decisions per rule set). The built-in rules see
-#: 104,976 classes in all, but real traffic visits few of them.
+#: Entries each of a rule set's combining caches keeps (the Decisions by the
+#: rules that fired and the asked fields unknown, the blocked techniques and
+#: referrals by their reasons). Real traffic makes few distinct ones.
 CACHE_SIZE = 8192
 #: Classes of profile whose Decision the pipeline remembers, per rule set and
 #: backend. An entry is a small key and a reference to a Decision shared with
