@@ -257,7 +257,6 @@ def test_table():
 """
 
 
-@pytest.mark.parametrize("backend", ["reference", "durable"])
 def test_each_distinct_decision_of_a_table_is_seen_once(pytester, rules, backend):
     """A table decides each class once: the report counts each of its decisions once."""
     pytest.importorskip("pyarrow")

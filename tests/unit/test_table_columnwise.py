@@ -25,7 +25,7 @@ from neurotriage.pipeline import add_observer  # noqa: E402
 from neurotriage.pipeline.combine import combine, decision_row  # noqa: E402
 from neurotriage.strategies import profiles  # noqa: E402
 from neurotriage.table._fired import Groups, fired_columnwise  # noqa: E402
-from tests.conftest import ROOT  # noqa: E402
+from tests.conftest import ROOT, available_backends  # noqa: E402
 from tests.generated_packs import write_generated_pack  # noqa: E402
 from tests.tables import row_of  # noqa: E402
 
@@ -33,7 +33,6 @@ CALF = ROOT / "examples" / "packs" / "calf-check"
 CLINICAL = ROOT / "packs" / "neuropathy-foot-care"
 
 
-@pytest.mark.parametrize("backend", ["reference", "durable"])
 def test_every_class_of_the_second_pack_decides_as_evaluate(backend: str) -> None:
     rules = load_rules(CALF)
     space = input_space(rules)
@@ -83,7 +82,7 @@ def test_drawn_profiles_of_the_clinical_pack_decide_as_evaluate(data: st.DataObj
     rules = clinical_rules()
     drawn = data.draw(st.lists(profiles(rules), min_size=1, max_size=60))
     dumped = [p.model_dump() for p in drawn]
-    for backend in ("reference", "durable"):
+    for backend in available_backends():
         out = evaluate_table(pa.Table.from_pylist(dumped), rules=rules, backend=backend)
         assert out.to_pylist() == [row_of(evaluate(p, rules=rules, backend=backend)) for p in drawn]
 
