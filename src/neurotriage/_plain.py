@@ -26,6 +26,7 @@ __all__ = [
     "VERDICT_TEXT",
     "is_advice",
     "question_text",
+    "reason_key",
     "shared_reasons",
     "shown_warnings",
 ]
@@ -67,7 +68,13 @@ def shared_reasons(decision: Decision, rules: RuleSet) -> list[Reason]:
     blocked = decision.blocked_techniques
     if not blocked or len(blocked) != len(rules.technique_ids):
         return []
-    return [r for r in blocked[0].reasons if all(r in b.reasons for b in blocked[1:])]
+    common = set.intersection(*({reason_key(r) for r in b.reasons} for b in blocked))
+    return [r for r in blocked[0].reasons if reason_key(r) in common]
+
+
+def reason_key(reason: Reason) -> tuple[str, str]:
+    """What tells two reasons apart (cheaper to compare than the models)."""
+    return reason.rule_id, reason.message
 
 
 def is_advice(warning: DecisionWarning, rules: RuleSet) -> bool:

@@ -25,6 +25,7 @@ from neurotriage._plain import (
     UNVERIFIED,
     VERDICT_TEXT,
     question_text,
+    reason_key,
     shared_reasons,
     shown_warnings,
 )
@@ -68,8 +69,9 @@ def _blocked(decision: Decision, ruleset: RuleSet) -> list[str]:
     if shared:
         lines.append(f"  Every technique ({len(blocked)}) is blocked, because:")
         lines += [_reason(reason, "    ") for reason in shared]
+    said = {reason_key(r) for r in shared}
     for item in blocked:
-        own = [r for r in item.reasons if r not in shared]
+        own = [r for r in item.reasons if reason_key(r) not in said]
         if not own and shared:
             continue
         also = " is also blocked, because:" if shared else ""
