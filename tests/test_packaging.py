@@ -118,6 +118,20 @@ def test_wheel_ships_every_file_of_the_clinical_pack(wheel):
             assert archive.read(prefix + name) == (shipped / name).read_bytes()
 
 
+def test_wheel_ships_the_fhir_code_tables(wheel):
+    """The wheel holds neurotriage/fhir/codes/*.csv, byte for byte (read by importlib.resources)."""
+    shipped = ROOT / "src" / "neurotriage" / "fhir" / "codes"
+    expected = sorted(p.name for p in shipped.glob("*.csv"))
+    assert expected == ["conditions.csv", "observations.csv"]
+    prefix = "neurotriage/fhir/codes/"
+    with zipfile.ZipFile(wheel) as archive:
+        assert sorted(
+            n.removeprefix(prefix) for n in archive.namelist() if n.startswith(prefix)
+        ) == (expected)
+        for name in expected:
+            assert archive.read(prefix + name) == (shipped / name).read_bytes()
+
+
 def test_wheel_ships_py_typed_and_every_module(wheel):
     """The wheel holds the py.typed marker and every module of the package."""
     package = ROOT / "src" / "neurotriage"

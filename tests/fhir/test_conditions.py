@@ -195,3 +195,12 @@ def test_the_clinical_pack_maps_its_own_fields_by_name():
     assert result.profile.open_wounds is True
     # the default pack has no such field: the same Condition says nothing there
     assert dict(profile_from_fhir(bundle(condition("I83.93", ICD10CM))).sources) == {}
+
+
+def test_a_refuted_record_says_no_only_if_each_of_its_codings_does():
+    """Refuted 'diabetes mellitus' coded with the ICD-10-CM type 2 category says nothing."""
+    both = condition("73211009", clinical=None, verification="refuted")
+    both["code"]["coding"].append({"system": ICD10CM, "code": "E11.9"})
+    result = read(both)
+    assert result.profile.diabetes is None
+    assert dict(result.sources) == {}

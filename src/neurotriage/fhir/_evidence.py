@@ -129,11 +129,13 @@ def _condition(resource: Resource, fields: Mapping[str, FieldSpec]) -> Iterator[
         spec = fields[row.field]
         same = [r for r in rows if r.field == row.field]
         done.add(row.field)
+        # a record says no only if every coding of it that names the field covers the whole
+        # field: the codings of one concept are translations, and the narrowest one counts
         if verification == "refuted":
-            if spec.kind == "bool" and any(r.says_no != "never" for r in same):
+            if spec.kind == "bool" and all(r.says_no != "never" for r in same):
                 yield Evidence(row.field, False, resource.ref, "a refuted Condition")
         elif clinical in _GONE:
-            if spec.kind == "bool" and any(r.says_no == "refuted-or-resolved" for r in same):
+            if spec.kind == "bool" and all(r.says_no == "refuted-or-resolved" for r in same):
                 yield Evidence(row.field, False, resource.ref, _HOW[clinical])
         elif spec.kind == "bool":
             # active, recurrence, relapse, or no clinicalStatus at all: the riskier reading
@@ -204,15 +206,22 @@ def _observation_value(resource: Resource, spec: FieldSpec) -> int | None:
     if "valueInteger" in data:
         value = data["valueInteger"]
         if not isinstance(value, int) or isinstance(value, bool):
-            raise problem(resource.ref, "valueInteger", f"{value!r} is not a whole number")
+            raise problem(resource.ref, "valueInteger", f"{value!r} is not an integer")
         return _in_bounds(resource.ref, "valueInteger", value, spec)
     if "valueQuantity" in data:
         quantity = data["valueQuantity"]
-        number = quantity.get("value") if isinstance(quantity, Mapping) else None
-        whole = isinstance(number, int | float) and not isinstance(number, bool)
-        if not whole or not float(number).is_integer():  # type: ignore[arg-type]
+        if not isinstance(quantity, Mapping):
+            raise problem(resource.ref, "valueQuantity", "a Quantity is an object")
+        if "comparator" in quantity:  # "> 4" is no score of its own
+            raise problem(
+                resource.ref, "valueQuantity.comparator", "a score is a value, not a bound"
+            )
+        number = quantity.get("value")
+        if isinstance(number, bool) or not isinstance(number, int | float):
             raise problem(resource.ref, "valueQuantity.value", f"{number!r} is not a whole number")
-        return _in_bounds(resource.ref, "valueQuantity.value", int(number), spec)  # type: ignore[arg-type]
+        if not float(number).is_integer():
+            raise problem(resource.ref, "valueQuantity.value", f"{number!r} is not a whole number")
+        return _in_bounds(resource.ref, "valueQuantity.value", int(number), spec)
     other = next((key for key in data if key.startswith("value")), None)
     if other is not None:
         raise problem(
@@ -251,7 +260,7 @@ def _answer_value(ref: str, element: str, answer: Mapping[str, Any], spec: Field
     if spec.kind == "int" and key == "valueInteger":
         if isinstance(value, int) and not isinstance(value, bool):
             return _in_bounds(ref, where, value, spec)
-        raise problem(ref, where, f"{value!r} is not a whole number")
+        raise problem(ref, where, f"{value!r} is not an integer")
     if spec.kind in ("enum", "list") and key in ("valueCoding", "valueString"):
         text = value.get("code") if key == "valueCoding" and isinstance(value, Mapping) else value
         where = f"{where}.code" if key == "valueCoding" else where

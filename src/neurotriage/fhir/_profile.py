@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 from neurotriage.fhir._errors import FhirError
 from neurotriage.fhir._evidence import Evidence, evidence_of, name_key
 from neurotriage.fhir._resources import read_resources
+from neurotriage.fhir._subject import check_one_subject
 from neurotriage.fields import FieldSpec
 from neurotriage.loading import default_rules
 from neurotriage.ruleset import RuleSet
@@ -119,7 +120,9 @@ def profile_from_fhir(resources: object, *, rules: RuleSet | None = None) -> Fhi
     fields = rules.pack.fields
     url = questionnaire_url(rules)
     by_field: dict[str, list[Evidence]] = {}
-    for resource in read_resources(resources):
+    read = read_resources(resources)
+    check_one_subject(read)
+    for resource in read:
         for evidence in evidence_of(resource, fields, url):
             by_field.setdefault(evidence.field, []).append(evidence)
     values: dict[str, Any] = {}

@@ -41,6 +41,8 @@ class Resource:
     #: ``resourceType/id``, else the entry's ``fullUrl``, else its place in the input
     ref: str
     data: Mapping[str, Any]
+    #: the Bundle entry's ``fullUrl`` (``None``: none, or not in a Bundle)
+    full_url: str | None = None
 
 
 def _path(loc: tuple[int | str, ...]) -> str:
@@ -105,7 +107,8 @@ def _as_json(item: object, place: str) -> Mapping[str, Any]:
 def _walk(data: Mapping[str, Any], place: str, full_url: object = None) -> Iterator[Resource]:
     ref = _reference(data, place, full_url)
     if data.get("resourceType") != "Bundle":
-        yield Resource(str(data.get("resourceType")), ref, validated(data, ref))
+        url = full_url if isinstance(full_url, str) and full_url else None
+        yield Resource(str(data.get("resourceType")), ref, validated(data, ref), url)
         return
     entries = data.get("entry", [])
     if not isinstance(entries, list):
