@@ -133,30 +133,28 @@ def start_server(log_dir: Path) -> tuple[subprocess.Popen[bytes], str, Path]:
 
 
 async def send_all(
-    url: str, work: list[tuple[dict[str, Any], str]], requests: int, clients: int
+    clients: list[httpx.AsyncClient], work: list[tuple[dict[str, Any], str]], requests: int
 ) -> tuple[list[float], list[str], float]:
-    """Latencies (s), problems and wall time of ``requests`` calls over ``clients`` clients."""
+    """Latencies (s), problems and wall time of ``requests`` calls spread over ``clients``."""
     queue: asyncio.Queue[int] = asyncio.Queue()
     for index in range(requests):
         queue.put_nowait(index)
     latencies: list[float] = []
     problems: list[str] = []
 
-    async def client() -> None:
-        limits = httpx.Limits(max_connections=1)
-        async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as http:
-            while not queue.empty():
-                call, summary = work[queue.get_nowait() % len(work)]
-                started = time.perf_counter()
-                answer = await http.post(HOOK_URL, json=call)
-                latencies.append(time.perf_counter() - started)
-                if answer.status_code != 200:
-                    problems.append(f"{answer.status_code}: {answer.text[:200]}")
-                elif answer.json()["cards"][0]["summary"] != summary:
-                    problems.append(f"wrong card: {answer.json()['cards'][0]['summary']!r}")
+    async def client(http: httpx.AsyncClient) -> None:
+        while not queue.empty():
+            call, summary = work[queue.get_nowait() % len(work)]
+            started = time.perf_counter()
+            answer = await http.post(HOOK_URL, json=call)
+            latencies.append(time.perf_counter() - started)
+            if answer.status_code != 200:
+                problems.append(f"{answer.status_code}: {answer.text[:200]}")
+            elif answer.json()["cards"][0]["summary"] != summary:
+                problems.append(f"wrong card: {answer.json()['cards'][0]['summary']!r}")
 
     started = time.perf_counter()
-    await asyncio.gather(*(client() for _ in range(clients)))
+    await asyncio.gather(*(client(http) for http in clients))
     return latencies, problems, time.perf_counter() - started
 
 
@@ -210,8 +208,16 @@ def main() -> int:
 async def _measure(
     url: str, work: list[tuple[dict[str, Any], str]], requests: int, clients: int
 ) -> tuple[list[float], list[str], float]:
-    await send_all(url, work, min(WARM_UP, requests), clients)  # connections up, classes seen
-    return await send_all(url, work, requests, clients)
+    """Warm up, then time: the clients (one connection each) are made before either, so
+    that making them (httpx builds an SSL context per client) is not timed as latency."""
+    limits = httpx.Limits(max_connections=1)
+    made = [httpx.AsyncClient(base_url=url, timeout=30, limits=limits) for _ in range(clients)]
+    try:
+        await send_all(made, work, max(WARM_UP, clients))  # every connection up, classes seen
+        return await send_all(made, work, requests)
+    finally:
+        for http in made:
+            await http.aclose()
 
 
 if __name__ == "__main__":
