@@ -29,6 +29,9 @@ EXTRA_MODULES = frozenset(
     {"fastapi", "starlette", "uvicorn", "anyio", "h11", "annotated_doc", "fhir", "fhir_core"}
 )
 
+#: The default log path as the help shows it (decision_log.default_path() expands it).
+DEFAULT_SHOWN = "$XDG_STATE_HOME/neurotriage/decisions.jsonl"
+
 #: What ``serve`` says when the server extra is not installed.
 NEEDS_EXTRA = (
     "neurotriage: error: 'neurotriage serve' needs the server extra: "
@@ -48,14 +51,15 @@ def _port(text: str) -> int:
 
 def add_decision_log_options(sub: argparse.ArgumentParser, *, serving: bool) -> None:
     """``--decision-log PATH`` and ``--decision-log-key FILE`` (and ``--no-decision-log``)."""
-    default = f"default: {default_path()}" if serving else "default: no log"
-    sub.add_argument(
+    default = f"default: {DEFAULT_SHOWN}" if serving else "default: no log"
+    where = sub.add_mutually_exclusive_group() if serving else sub
+    where.add_argument(
         "--decision-log",
         metavar="PATH",
         help=f"append one JSON line per decision, without health data ({default})",
     )
     if serving:
-        sub.add_argument("--no-decision-log", action="store_true", help="log no decisions")
+        where.add_argument("--no-decision-log", action="store_true", help="log no decisions")
     sub.add_argument(
         "--decision-log-key",
         metavar="FILE",
