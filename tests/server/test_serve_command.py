@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import subprocess
 import sys
 
 import httpx
@@ -29,6 +30,19 @@ def test_serve_without_the_extra_says_what_to_install(monkeypatch):
         "neurotriage: error: 'neurotriage serve' needs the server extra: "
         "pip install 'neurotriage[server]'\n"
     )
+
+
+def test_the_library_and_its_command_import_no_server_code():
+    """import neurotriage and its CLI load neither FastAPI nor uvicorn (they are the extra's)."""
+    code = (
+        "import sys, neurotriage, neurotriage.cli; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('fastapi', 'uvicorn', "
+        "'starlette') or m.startswith('neurotriage.server')))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert done.stdout == "[]\n"
 
 
 def test_a_port_in_use_is_one_clear_error():
