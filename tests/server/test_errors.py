@@ -124,6 +124,17 @@ def test_another_patients_record_is_400(client):
     assert_json_error(client.post(HOOK_URL, json=hook_call("pat-1", patient=wrong)), 400)
 
 
+@pytest.mark.parametrize(
+    "reference",
+    ["Patient/pat-1", "https://ehr.example/fhir/Patient/pat-1", "Patient/pat-1/_history/3"],
+)
+def test_the_patients_own_record_is_read_however_referenced(client, reference):
+    """A relative, absolute or versioned reference to the context's patient is the patient."""
+    own = condition("44054006", subject={"reference": reference})  # diabetes mellitus type 2
+    answer = client.post(HOOK_URL, json=hook_call("pat-1", conditions=[own]))
+    assert answer.status_code == 200, answer.text
+
+
 def test_a_bad_profile_is_422_with_pydantic_field_errors(client):
     """POST /evaluate with a value out of range, a wrong type, an unknown field: 422 per field."""
     answer = client.post("/evaluate", json={"pain_level": 11, "diabetes": "yes", "color": "red"})

@@ -148,7 +148,7 @@ def _about(key: str, resource: dict[str, Any], patient_id: str) -> dict[str, Any
     for element in ("subject", "patient"):
         reference = resource.get(element)
         if isinstance(reference, dict) and isinstance(reference.get("reference"), str):
-            named = reference["reference"]
+            named = reference["reference"].partition("/_history/")[0]
             if named not in (f"Patient/{patient_id}", patient_id) and not named.endswith(
                 f"/Patient/{patient_id}"
             ):
