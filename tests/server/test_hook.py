@@ -131,3 +131,18 @@ def test_a_pain_score_in_the_record_counts(client):
     )
     (got,) = client.post(HOOK_URL, json=call).json()["cards"]
     assert got["indicator"] == "critical"
+
+
+def test_the_openapi_document_comes_from_the_models(client):
+    """/openapi.json describes each route by its models; /docs serves the page that shows it."""
+    document = client.get("/openapi.json").json()
+    schemas = document["components"]["schemas"]
+    assert {"HookRequest", "CdsResponse", "Card", "Decision", "Profile", "FeedbackRequest"} <= set(
+        schemas
+    )
+    evaluate_body = document["paths"]["/evaluate"]["post"]["requestBody"]["content"]
+    assert evaluate_body["application/json"]["schema"] == {"$ref": "#/components/schemas/Profile"}
+    assert set(schemas["Profile"]["properties"]) == set(RULES.pack.fields)
+    hook = document["paths"][HOOK_URL]["post"]
+    assert set(hook["responses"]) >= {"200", "400", "412"}
+    assert client.get("/docs").status_code == 200
