@@ -138,7 +138,7 @@ def run_serve(args: argparse.Namespace, stderr: IO[str]) -> int:
 
         def listening(url: str) -> None:
             stderr.write(
-                f"neurotriage: serving {pack.id} {pack.version} ({backend}) at {url} "
+                f"neurotriage: serving {pack.id} {pack.version} at {url} "
                 f"({logged}; ready in {time.perf_counter() - started:.2f} s)\n"
             )
             stderr.flush()
