@@ -123,15 +123,18 @@ def run_page(page: Path, tmp: Path) -> PageRun:
     namespace: dict[str, object] = {"__name__": f"docs_{page.stem.replace('-', '_')}"}
     shell = Shell(tmp)
     with environment(tmp):
-        for block in blocks(page):
-            if (name := block.option("file=")) is not None:
-                shell.writable(name).write_text(block.body, encoding="utf-8")
-            elif block.lang == "console":
-                run_console(block, shell, result)
-            elif block.lang == "python" and "skip-test" not in block.options:
-                # pad with newlines so a traceback points at the page's own line numbers
-                code = compile("\n" * (block.line - 1) + block.body, str(page), "exec")
-                exec(code, namespace)  # noqa: S102 - running our own documentation
+        try:
+            for block in blocks(page):
+                if (name := block.option("file=")) is not None:
+                    shell.writable(name).write_text(block.body, encoding="utf-8")
+                elif block.lang == "console":
+                    run_console(block, shell, result)
+                elif block.lang == "python" and "skip-test" not in block.options:
+                    # pad with newlines so a traceback points at the page's own line numbers
+                    code = compile("\n" * (block.line - 1) + block.body, str(page), "exec")
+                    exec(code, namespace)  # noqa: S102 - running our own documentation
+        finally:
+            shell.close()  # the servers it started in the background
     return result
 
 

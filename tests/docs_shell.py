@@ -26,6 +26,9 @@ says so; do the setup in a ```python block instead):
 - ``ln -s TARGET LINK``;
 - ``echo $?``: the exit status of the previous command, the way to show (and so
   check) an exit status;
+- ``neurotriage serve ARGS &`` (a real server in the background, stopped when the
+  page ends), ``curl ...`` to it and ``python -m json.tool``: see
+  ``tests/docs_http.py``;
 - ``> FILE`` after the last command of a pipeline; FILE must be under ``/tmp``
   or ``/dev/null``.
 
@@ -35,6 +38,9 @@ ignored on both sides):
 - a line that is only ``...`` (indented or not) stands for one or more lines
   left out;
 - ``<seconds>`` stands for a number of seconds (elapsed time, which varies);
+- ``<uuid>`` for a random UUID, ``<time>`` for an ISO 8601 timestamp and
+  ``<ms>`` for a duration in milliseconds (what a served decision's card and
+  log line hold);
 - every other line must be exactly what the command printed.
 """
 
@@ -55,6 +61,7 @@ from pathlib import Path
 from neurotriage import default_rules
 from neurotriage.cli import main
 from neurotriage.engines import durable_available
+from tests.docs_http import Servers, curl, json_tool
 from tests.docs_pages import ROOT
 
 #: How pages name the page's temporary directory (never written to itself).
@@ -62,12 +69,21 @@ SHOWN_TMP = "/tmp"  # noqa: S108
 #: A shown line that stands for one or more lines left out.
 ELISION = "..."
 #: Tokens of shown output that stand for a part that varies from run to run.
-PLACEHOLDERS = {"<seconds>": r"\d+(?:\.\d+)?"}
+PLACEHOLDERS = {
+    "<seconds>": r"\d+(?:\.\d+)?",
+    "<uuid>": r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+    "<time>": r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:[+-]\d\d:\d\d|Z)",
+    "<ms>": r"\d+(?:\.\d+)?",
+}
 #: Where the variable parts are in printed output: what ``--update`` writes as a token.
 VARIABLE = [
     (re.compile(r"(?<=checked in )\d+(?:\.\d+)?(?= s\b)"), "<seconds>"),  # verify
     (re.compile(r"(?<=proved by the solver in )\d+(?:\.\d+)?(?= s\b)"), "<seconds>"),
     (re.compile(r"(?<=(?:passed|failed) in )\d+\.\d+(?=s\b)"), "<seconds>"),  # pytest
+    (re.compile(r"(?<=; ready in )\d+\.\d+(?= s\b)"), "<seconds>"),  # serve
+    (re.compile(PLACEHOLDERS["<uuid>"]), "<uuid>"),
+    (re.compile(PLACEHOLDERS["<time>"]), "<time>"),
+    (re.compile(r'(?<="duration_ms": )\d+(?:\.\d+)?'), "<ms>"),
 ]
 #: The commands whose result depends only on their arguments and the files they name:
 #: slow enough (they walk the input space) to be worth running once per test session.
@@ -97,8 +113,10 @@ class Shell:
     _names: dict[str, Callable[[list[str], str | None], tuple[int, str, str]]] = field(
         init=False, repr=False
     )
+    servers: Servers = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        self.servers = Servers(self.tmp)
         self._names = {
             "neurotriage": self._neurotriage,
             "pytest": self._pytest,
@@ -109,13 +127,26 @@ class Shell:
             "tail": self._tail,
             "cut": self._cut,
             "ln": self._ln,
+            "curl": lambda args, _stdin: curl(args, self.servers, self._read),
+            "python": json_tool,
         }
+
+    def close(self) -> None:
+        """Stop what the page started in the background."""
+        self.servers.close()
 
     # --- running a command -----------------------------------------------------------------
 
     def run(self, command: str) -> str:
         """Run one command line; return what the terminal shows, normalised."""
         stages, target = parse(command)
+        if stages[-1][-1] == "&":
+            if len(stages) > 1 or target is not None or stages[0][0] != "neurotriage":
+                raise ShellError(
+                    f"only 'neurotriage serve ... &' runs in the background: {command!r}"
+                )
+            self.status = 0
+            return self.normalise(self.servers.start([self.path(a) for a in stages[0][1:-1]]))
         stdin: str | None = None
         errors = []
         for stage in stages:
@@ -145,7 +176,9 @@ class Shell:
         return word
 
     def normalise(self, text: str) -> str:
-        """Printed text as a page shows it: no checkout path, ``/tmp`` for the page's."""
+        """Printed text as a page shows it: no checkout path, ``/tmp`` for the page's,
+        the page's port for a background server's."""
+        text = self.servers.shown_ports(text)
         for tmp in sorted({str(self.tmp.resolve()), str(self.tmp)}, key=len, reverse=True):
             text = text.replace(tmp, SHOWN_TMP)
         for root, shown in ((builtin_rules_dir(), "rules"), (ROOT, ".")):

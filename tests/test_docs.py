@@ -17,7 +17,12 @@ How to write a page so that it is checked (notes for contributors):
   normalised: the checkout's absolute path is dropped (``rules/clearance.yaml``),
   and the page's fresh temporary directory shows as ``/tmp``.
 - Placeholders, the only loose parts of a comparison: a line that is only ``...``
-  stands for one or more lines left out, and ``<seconds>`` for an elapsed time.
+  stands for one or more lines left out, ``<seconds>`` for an elapsed time, and
+  ``<uuid>``, ``<time>`` and ``<ms>`` for a served decision's id, time and
+  duration.
+- ``neurotriage serve ... &`` starts a real server in the background for the
+  rest of the page (on a free port, shown as the page's), and ``curl`` and
+  ``python -m json.tool`` talk to it (``tests/docs_http.py``).
 - An example that needs files makes them in a visible ```python block under
   ``tempfile.gettempdir()`` (``/tmp`` for a reader; a fresh directory in the tests,
   so pages never share or leave files), and the commands name them ``/tmp/NAME``.
@@ -84,6 +89,11 @@ NOT_MEASURED = {
     ("testing.md", "200 ms"),  # hypothesis' default deadline
     ("verification.md", "2 GB"),  # analysis.MAX_BYTES
     ("performance.md", "14.5 us"),  # GoRules ZEN's published figure, not ours
+    ("server.md", "1 MiB"),  # the largest request body
+    ("server.md", "10 MiB"),  # the decision log's rotation size
+    ("server.md", "30 s"),  # how long a request body may take to arrive
+    ("server.md", "5 seconds"),  # the graceful stop's grace
+    ("server.md", "500 ms"),  # the CDS Hooks specification's target, not a measurement
 }
 
 

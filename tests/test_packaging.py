@@ -12,6 +12,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from neurotriage import Decision, default_rules, evaluate
 from neurotriage.engines import durable_available
@@ -130,6 +132,24 @@ def test_wheel_ships_the_fhir_code_tables(wheel):
         ) == (expected)
         for name in expected:
             assert archive.read(prefix + name) == (shipped / name).read_bytes()
+
+
+def test_wheel_declares_the_server_extra(wheel):
+    """neurotriage[server] brings FastAPI, uvicorn and the FHIR models; nothing else does."""
+    with zipfile.ZipFile(wheel) as archive:
+        (name,) = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
+        metadata = archive.read(name).decode()
+    assert "Provides-Extra: server" in metadata
+    needs = [
+        Requirement(line.removeprefix("Requires-Dist: "))
+        for line in metadata.splitlines()
+        if "extra == 'server'" in line
+    ]
+    assert sorted(canonicalize_name(need.name) for need in needs) == [
+        "fastapi",
+        "fhir-resources",
+        "uvicorn",
+    ]
 
 
 def test_wheel_ships_py_typed_and_every_module(wheel):

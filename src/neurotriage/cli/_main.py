@@ -15,6 +15,7 @@ import argparse
 import contextlib
 import json
 import sys
+import time
 from collections.abc import Sequence
 from typing import IO, Any, NoReturn
 
@@ -37,6 +38,12 @@ from neurotriage.cli._process import Stopped, escape_unencodable, stop_on_signal
 from neurotriage.cli._progress import TerminalProgress
 from neurotriage.cli._renderers import renderer
 from neurotriage.cli._rules_choice import add_rules_options, chosen_rules, chosen_rules_dir
+from neurotriage.cli._serve import (
+    add_decision_log_options,
+    add_serve_command,
+    log_cli_decision,
+    run_serve,
+)
 from neurotriage.cli._summary import (
     counterfactuals_left_out,
     counterfactuals_text,
@@ -116,6 +123,7 @@ def _parser(stdout: IO[str], stderr: IO[str]) -> _Parser:
     )
     with_rules(evaluate_cmd)
     evaluate_cmd.add_argument("--json", action="store_true", help="print the Decision as JSON")
+    add_decision_log_options(evaluate_cmd, serving=False)
     explain_cmd = commands.add_parser(
         "explain", out=stdout, err=stderr, help="show each fired rule: condition, effects, source"
     )
@@ -173,6 +181,7 @@ def _parser(stdout: IO[str], stderr: IO[str]) -> _Parser:
     schema_cmd.add_argument("model", choices=("profile", "decision"))
     add_rules_options(schema_cmd, "the pack whose input model 'profile' is (default: built-in)")
     _analysis_commands(commands, stdout, stderr)
+    add_serve_command(commands, stdout, stderr)
     return parser
 
 
@@ -321,10 +330,15 @@ def _run(args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stderr: IO[s
         return EXIT_OK
     if args.command in ("verify", "lint", "coverage", "diff"):
         return _run_analysis(args, stdin, stdout, stderr)
+    if args.command == "serve":
+        return run_serve(args, stderr)
     ruleset = chosen_rules(args)
     profile = read_profile(args.profile, stdin, ruleset.pack.model)
     backend = resolve_backend(args.backend, warn=False)  # --version says what is available
+    started = time.perf_counter()
     decision = evaluate(profile, rules=ruleset, backend=backend)
+    if args.command == "evaluate":
+        log_cli_decision(args, decision, ruleset, time.perf_counter() - started)
     if args.command == "explain":
         stdout.write(explanation(decision, ruleset))
         try:

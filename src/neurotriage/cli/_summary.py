@@ -11,14 +11,26 @@ needs to read, in the order they need it:
 * each allowed technique shows where on the foot it goes, with its how-to;
 * what would change the verdict comes in two parts: what the person can do,
   and what-ifs about health facts, which are for clinicians and never advice.
+
+The words (each verdict's, each question's, which reasons and warnings are
+shown) are :mod:`neurotriage._plain`'s, shared with the CDS Hooks card of
+``neurotriage serve``; only the layout is this module's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from neurotriage._plain import (
+    UNVERIFIED,
+    VERDICT_TEXT,
+    question_text,
+    reason_key,
+    shared_reasons,
+    shown_warnings,
+)
 from neurotriage.analysis import Counterfactual, Counterfactuals, FieldChange, SpaceTooLargeError
-from neurotriage.decision import Decision, DecisionWarning, Reason
+from neurotriage.decision import Decision, Reason
 from neurotriage.fields import FieldSpec
 from neurotriage.ruleset import Rule, RuleSet
 
@@ -30,19 +42,6 @@ __all__ = [
     "summary",
 ]
 
-#: Each verdict in plain words.
-VERDICT_TEXT = {
-    "proceed": "you may go ahead with the allowed techniques",
-    "consult_first": (
-        "check with your doctor or physical therapist first; once they agree, "
-        "the techniques below are the suitable ones"
-    ),
-    "needs_answers": "some answers are missing; nothing is allowed until they are given",
-    "needs_clearance": "ask your doctor before starting; nothing is allowed until you are cleared",
-    "see_doctor": "see a doctor; no massage for now",
-    "stop": "stop the massage now",
-}
-
 
 def _verdict_line(decision: Decision) -> str:
     return f"Verdict: {decision.verdict} ({VERDICT_TEXT[decision.verdict]})"
@@ -52,9 +51,7 @@ def _questions(decision: Decision, specs: Mapping[str, FieldSpec]) -> list[str]:
     if not decision.questions:
         return []
     lines = ["Questions still to answer:"]
-    for name in decision.questions:
-        question = specs[name].question if name in specs else ""
-        lines.append(f"  - {question or name} [{name}]")
+    lines += [f"  - {question_text(name, specs)} [{name}]" for name in decision.questions]
     return lines
 
 
@@ -67,16 +64,14 @@ def _blocked(decision: Decision, ruleset: RuleSet) -> list[str]:
     blocked = decision.blocked_techniques
     if not blocked:
         return []
-    everything = len(blocked) == len(ruleset.technique_ids)
-    shared: list[Reason] = []
-    if everything:
-        shared = [r for r in blocked[0].reasons if all(r in b.reasons for b in blocked[1:])]
+    shared = shared_reasons(decision, ruleset)
     lines = ["Blocked techniques:"]
     if shared:
         lines.append(f"  Every technique ({len(blocked)}) is blocked, because:")
         lines += [_reason(reason, "    ") for reason in shared]
+    said = {reason_key(r) for r in shared}
     for item in blocked:
-        own = [r for r in item.reasons if r not in shared]
+        own = [r for r in item.reasons if reason_key(r) not in said]
         if not own and shared:
             continue
         also = " is also blocked, because:" if shared else ""
@@ -98,20 +93,8 @@ def _allowed(decision: Decision) -> list[str]:
     return lines
 
 
-def _is_advice(warning: DecisionWarning, ruleset: RuleSet) -> bool:
-    try:
-        rule = ruleset.rule(warning.rule_id)
-    except KeyError:
-        return False
-    return rule.warn is not None and rule.warn.advice
-
-
 def _warnings(decision: Decision, ruleset: RuleSet) -> list[str]:
-    shown = list(decision.warnings)
-    left_out = 0
-    if not decision.allowed_techniques:
-        kept = [w for w in shown if not _is_advice(w, ruleset)]
-        left_out, shown = len(shown) - len(kept), kept
+    shown, left_out = shown_warnings(decision, ruleset)
     lines = ["Warnings:"] if shown else []
     lines += [f"  - {w.severity.upper()}: {w.message} [{w.code}]" for w in shown]
     if left_out:
@@ -121,13 +104,6 @@ def _warnings(decision: Decision, ruleset: RuleSet) -> list[str]:
             "technique is allowed; --json lists every warning)"
         )
     return lines
-
-
-#: The first line of the summary of a decision from a rule set loaded unproved.
-UNVERIFIED = (
-    "NOT VERIFIED: this rule set was loaded with verify=False; its safety properties "
-    "were not proved, so this decision may be unsafe"
-)
 
 
 def summary(decision: Decision, ruleset: RuleSet) -> str:
