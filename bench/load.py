@@ -17,23 +17,23 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import re
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
 import httpx
-from pydantic import BaseModel
 
-from neurotriage import default_rules, evaluate
-from neurotriage.analysis import input_space
-from neurotriage.server import card
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.servers import hook_call, live_server  # noqa: E402 - the tests' live server
+
+from neurotriage import default_rules, evaluate  # noqa: E402
+from neurotriage.analysis import input_space  # noqa: E402
+from neurotriage.server import card  # noqa: E402
 
 #: The CDS Hooks specification's target for a service's answer.
 TARGET_P99_MS = 500.0
@@ -44,49 +44,6 @@ SPREAD = 200  # classes of the input space the calls cycle through
 HOOK_URL = "/cds-services/foot-massage-triage"
 
 
-def _answer(value: Any) -> list[dict[str, Any]]:
-    if isinstance(value, bool):
-        return [{"valueBoolean": value}]
-    if isinstance(value, int):
-        return [{"valueInteger": value}]
-    if isinstance(value, list):
-        return [{"valueString": item} for item in value] or [{"valueCoding": {"code": "none"}}]
-    return [{"valueString": value}]
-
-
-def hook_call(patient_id: str, profile: BaseModel) -> dict[str, Any]:
-    """A patient-view call whose QuestionnaireResponse answers ``profile``'s known fields."""
-    answers = {
-        "resourceType": "QuestionnaireResponse",
-        "status": "completed",
-        "subject": {"reference": f"Patient/{patient_id}"},
-        "item": [
-            {"linkId": name, "answer": _answer(value)}
-            for name, value in profile.model_dump().items()
-            if value is not None
-        ],
-    }
-
-    def searchset(*resources: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "resourceType": "Bundle",
-            "type": "searchset",
-            "entry": [{"resource": r} for r in resources],
-        }
-
-    return {
-        "hook": "patient-view",
-        "hookInstance": str(uuid.uuid4()),
-        "context": {"userId": "Practitioner/bench", "patientId": patient_id},
-        "prefetch": {
-            "patient": {"resourceType": "Patient", "id": patient_id},
-            "conditions": searchset(),
-            "observations": searchset(),
-            "questionnaire": searchset(answers),
-        },
-    }
-
-
 def calls() -> list[tuple[dict[str, Any], str]]:
     """(call, the summary its card must have) for classes spread over the input space."""
     rules = default_rules()
@@ -95,41 +52,8 @@ def calls() -> list[tuple[dict[str, Any], str]]:
     for number in range(SPREAD):
         profile = space.profile_at(number * (space.size - 1) // (SPREAD - 1))
         expected = card(evaluate(profile, rules=rules), rules, card_id="x").summary
-        found.append((hook_call(f"bench-{number}", profile), expected))
+        found.append((hook_call(f"bench-{number}", profile=profile), expected))
     return found
-
-
-def start_server(log_dir: Path) -> tuple[subprocess.Popen[bytes], str, Path]:
-    """``neurotriage serve --port 0`` in a child process; it, its URL and its stderr file."""
-    script = Path(sys.executable).with_name("neurotriage")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "neurotriage"]
-    errors = log_dir / "server.err"
-    with errors.open("wb") as stderr:
-        process = subprocess.Popen(  # noqa: S603 - our own command
-            [
-                *command,
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                "0",
-                "--decision-log",
-                str(log_dir / "decisions.jsonl"),
-            ],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-        )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        text = errors.read_text(encoding="utf-8", errors="replace")
-        if found := re.search(r"at (http://127\.0\.0\.1:\d+) ", text):
-            return process, found.group(1), errors
-        if process.poll() is not None:
-            raise SystemExit(f"neurotriage serve exited:\n{text}")
-        time.sleep(0.05)
-    process.kill()
-    raise SystemExit("neurotriage serve did not start listening")
 
 
 async def send_all(
@@ -171,19 +95,16 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=50, help="concurrent clients (default 50)")
     args = parser.parse_args()
     work = calls()
-    with tempfile.TemporaryDirectory(prefix="neurotriage-load-") as tmp:
-        process, url, errors = start_server(Path(tmp))
-        try:
-            run = asyncio.wait_for(_measure(url, work, args.requests, args.clients), BOUND_SECONDS)
-            latencies, problems, wall = asyncio.run(run)
-        finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        logged = sum(1 for _ in (Path(tmp) / "decisions.jsonl").open(encoding="utf-8"))
-        if "Traceback" in errors.read_text(encoding="utf-8", errors="replace"):
+    with (
+        tempfile.TemporaryDirectory(prefix="neurotriage-load-") as tmp,
+        live_server(Path(tmp)) as server,  # the tests' own: started, checked, stopped
+    ):
+        run = asyncio.wait_for(
+            _measure(server.url, work, args.requests, args.clients), BOUND_SECONDS
+        )
+        latencies, problems, wall = asyncio.run(run)
+        logged = len(server.log_lines())
+        if "Traceback" in server.stderr():
             problems.append("the server printed a traceback")
     ms = [value * 1000 for value in latencies]
     p99 = percentile(ms, 0.99)

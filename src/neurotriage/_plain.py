@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from neurotriage.decision import Decision, DecisionWarning, Reason, Verdict
+from neurotriage.decision import BlockedTechnique, Decision, DecisionWarning, Reason, Verdict
 from neurotriage.fields import FieldSpec
 from neurotriage.ruleset import RuleSet
 
@@ -24,10 +24,9 @@ __all__ = [
     "UNVERIFIED",
     "URGENT_TEXT",
     "VERDICT_TEXT",
+    "blocked_reasons",
     "is_advice",
     "question_text",
-    "reason_key",
-    "shared_reasons",
     "shown_warnings",
 ]
 
@@ -70,6 +69,22 @@ def shared_reasons(decision: Decision, rules: RuleSet) -> list[Reason]:
         return []
     common = set.intersection(*({reason_key(r) for r in b.reasons} for b in blocked))
     return [r for r in blocked[0].reasons if reason_key(r) in common]
+
+
+def blocked_reasons(
+    decision: Decision, rules: RuleSet
+) -> tuple[list[Reason], list[tuple[BlockedTechnique, list[Reason]]]]:
+    """The blocked techniques' reasons as they are said: the reasons shared by every
+    technique (:func:`shared_reasons`, said once), then each technique with the reasons
+    of its own, left out when it has none beyond the shared ones. No reason is lost.
+    """
+    shared = shared_reasons(decision, rules)
+    said = {reason_key(r) for r in shared}
+    own = [
+        (item, [r for r in item.reasons if reason_key(r) not in said])
+        for item in decision.blocked_techniques
+    ]
+    return shared, [(item, reasons) for item, reasons in own if reasons or not shared]
 
 
 def reason_key(reason: Reason) -> tuple[str, str]:

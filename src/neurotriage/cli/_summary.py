@@ -24,9 +24,8 @@ from collections.abc import Mapping, Sequence
 from neurotriage._plain import (
     UNVERIFIED,
     VERDICT_TEXT,
+    blocked_reasons,
     question_text,
-    reason_key,
-    shared_reasons,
     shown_warnings,
 )
 from neurotriage.analysis import Counterfactual, Counterfactuals, FieldChange, SpaceTooLargeError
@@ -64,16 +63,12 @@ def _blocked(decision: Decision, ruleset: RuleSet) -> list[str]:
     blocked = decision.blocked_techniques
     if not blocked:
         return []
-    shared = shared_reasons(decision, ruleset)
+    shared, own_reasons = blocked_reasons(decision, ruleset)
     lines = ["Blocked techniques:"]
     if shared:
         lines.append(f"  Every technique ({len(blocked)}) is blocked, because:")
         lines += [_reason(reason, "    ") for reason in shared]
-    said = {reason_key(r) for r in shared}
-    for item in blocked:
-        own = [r for r in item.reasons if reason_key(r) not in said]
-        if not own and shared:
-            continue
+    for item, own in own_reasons:
         also = " is also blocked, because:" if shared else ""
         lines.append(f"  - {item.name} ({item.technique}){also}")
         lines += [_reason(reason, "      ") for reason in own]

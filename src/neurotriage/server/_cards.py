@@ -29,9 +29,8 @@ from neurotriage._plain import (
     UNVERIFIED,
     URGENT_TEXT,
     VERDICT_TEXT,
+    blocked_reasons,
     question_text,
-    reason_key,
-    shared_reasons,
     shown_warnings,
 )
 from neurotriage.decision import Decision, Reason, Verdict
@@ -116,17 +115,13 @@ def _blocked(decision: Decision, rules: RuleSet) -> list[str]:
     blocked = decision.blocked_techniques
     if not blocked:
         return []
-    shared = shared_reasons(decision, rules)
+    shared, own_reasons = blocked_reasons(decision, rules)
     lines = ["**Blocked techniques**", ""]
     if shared:
         lines.append(f"Every technique ({len(blocked)}) is blocked, because:")
         lines.append("")
         lines += [f"- {_reason(reason)}" for reason in shared]
-    said = {reason_key(r) for r in shared}
-    for item in blocked:
-        own = [r for r in item.reasons if reason_key(r) not in said]
-        if not own and shared:
-            continue
+    for item, own in own_reasons:
         also = " is also blocked, because:" if shared else ""
         lines.append(f"- **{_escaped(item.name)}** ({_code(item.technique)}){also}")
         lines += [f"  - {_reason(reason)}" for reason in own]
